@@ -783,6 +783,58 @@ def test_mixed_bfloat16_policy_trains_with_float32_weights():
         mixed_precision.Policy('mixed_float8')
 
 
+def test_mixed_float16_policy_scales_the_loss_and_skips_overflowing_steps():
+    mixed_precision.set_global_policy('mixed_float16')
+    try:
+        model = torchkeras.Sequential([layers.Dense(8, input_dim=4, activation='relu'),
+                                       layers.Dense(3, activation='softmax')])
+        model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')
+        x = np.random.RandomState(0).rand(256, 4).astype('float32')
+        y = np.argmax(x[:, :3], axis=1)
+        loss = model.fit(x, y, epochs=5, batch_size=32, verbose=0).history['loss']
+        scaler = model._training_state._scaler
+        assert scaler is not None and scaler.get_scale() > 1.0
+        assert all(np.isfinite(loss)) and loss[-1] < loss[0]
+        assert all(p.dtype == torch.float32 for p in model.parameters())
+        # A batch whose float16 loss overflows: GradScaler skips the update, weights stay.
+        before = [w.copy() for w in model.get_weights()]
+        scale = scaler.get_scale()
+        model.train_on_batch(np.full((4, 4), 1e5, 'float32'), np.zeros(4, 'int64'))
+        assert scaler.get_scale() < scale
+        for old, new in zip(before, model.get_weights()):
+            np.testing.assert_array_equal(old, new)
+    finally:
+        mixed_precision.set_global_policy(None)
+
+
+def test_jit_compile_trains_like_eager():
+    """The compiled training step (torch.compile, inductor on CPU) gives eager's numbers."""
+    x = np.random.RandomState(1).rand(96, 4).astype('float32')
+    y = np.argmax(x[:, :3], axis=1)
+    histories = []
+    for jit in (False, True):
+        torchkeras.backend.clear_session()
+        torch.manual_seed(0)
+        # Penalties and activity losses go through the compiled loss; Adam's bias correction
+        # through the (eager) optimizer step, whose counter must advance every batch.
+        model = torchkeras.Sequential([
+            layers.Dense(8, input_dim=4, activation='relu', kernel_regularizer='l2',
+                         activity_regularizer='l1'),
+            layers.Dense(3, activation='softmax')])
+        model.compile(optimizer='adam', loss='sparse_categorical_crossentropy',
+                      metrics=['accuracy', 'sparse_top_k_categorical_accuracy'],
+                      jit_compile=jit)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            history = model.fit(x, y, epochs=3, batch_size=32, shuffle=False, verbose=0)
+        assert not [w for w in caught if 'torch.compile failed' in str(w.message)]  # compiled
+        assert model.optimizer.iterations == 9
+        histories.append(history.history)
+    assert histories[0].keys() == histories[1].keys()
+    for key in histories[0]:
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-5)
+
+
 def test_jit_compile_falls_back_with_a_warning(monkeypatch):
     def broken(fn, *args, **kwargs):
         def run(*a, **k):
@@ -826,8 +878,8 @@ KIT_TRAINING_CASES = [
     'func_lstm_10x2_two_outputs', 'mlp_32_10_20_10_1', 'cnn_64x64x3',
     'embedding_mask_lstm_binary', 'multi_output_lstm_timedistributed', 'pima_binary_mlp',
 ]
-# tf_keras 2.21's Nadam, run inside fit's graph, multiplies its momentum-schedule product
-# once per variable per step; the kit's history records that, torchkeras's Nadam does not.
+
+
 @pytest.mark.parametrize('case', KIT_TRAINING_CASES)
 def test_kit_training_case(kit_dir, case):
     """The kit's train checks (run.py's own code): History keys, values, evaluate, predict."""

@@ -7,11 +7,12 @@
     val   = validation_data, or the LAST validation_split of the arrays (before shuffling)
     move the model, then the data (when it fits), to the device once
     callbacks = user callbacks + History + ProgbarLogger
-    callbacks.on_train_begin()
+    callbacks.on_train_begin()                                # BackupAndRestore may restore
+    initial_epoch, first step = where a restored backup resumes (else initial_epoch, 0)
     for epoch in range(initial_epoch, epochs):
         reset the metrics; model.train()                      # Dropout / BatchNorm active
         callbacks.on_epoch_begin(epoch)
-        for step, (x, y, w) in enumerate(train):
+        for step, (x, y, w) in enumerate(train) from the first step:
             callbacks.on_train_batch_begin(step)
             forward -> loss -> backward -> optimizer.step -> zero_grad
             (the loss and the metrics accumulate on the device: no host sync)
@@ -32,18 +33,21 @@ metrics, then ``val_`` versions); per-output losses are unweighted; metrics igno
 and class weights unless given as ``weighted_metrics``; an output's Keras mask removes the
 masked steps from its loss and metrics.
 
-``compile(jit_compile=True)`` runs the train step through ``torch.compile`` (eagerly, with a
-warning, when that fails).  Inside a compiled graph tensors carry no ``_keras_logits``, so
-cross-entropy there is computed from the clipped probabilities, as Keras 3's torch backend
-does.  Mixed precision follows ``torchkeras.mixed_precision``'s global policy.  After
-``fit`` / ``train_on_batch`` the model is left in eval mode (calling it is inference, as in
-Keras); ``evaluate`` / ``predict`` put the previous mode back.
+``compile(jit_compile=True)`` runs the train step's forward pass and loss through
+``torch.compile`` (its backward is compiled with it; the optimizer step, the loss trackers and
+the metrics stay eager), or eagerly, with a warning, when compiling fails.  Inside a compiled
+graph tensors carry no ``_keras_logits``, so cross-entropy there is computed from the clipped
+probabilities, as Keras 3's torch backend does.  Mixed precision follows
+``torchkeras.mixed_precision``'s global policy.  After ``fit`` / ``train_on_batch`` the model
+is left in eval mode (calling it is inference, as in Keras); ``evaluate`` / ``predict`` put
+the previous mode back.
 
 A KeyboardInterrupt during ``fit`` propagates, as in tf.keras; ``model.history`` keeps the
 epochs that finished.  ``workers`` / ``use_multiprocessing`` / ``max_queue_size`` are
 accepted and ignored (batches are produced in the training thread).
 """
 import contextlib
+import itertools
 import time
 import warnings
 
@@ -86,10 +90,12 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callba
                         verbose=verbose, epochs=epochs, steps=train.steps)
     model.stop_training = False
     cbks.on_train_begin()
+    initial_epoch, first_step = _resume_point(model, initial_epoch)
     logs = None
     try:
         for epoch in range(initial_epoch, epochs):
-            epoch_logs = _train_epoch(runner, train, cbks, epoch)
+            epoch_logs = _train_epoch(runner, train, cbks, epoch, first_step)
+            first_step = 0
             if epoch_logs is None:  # the generator ran dry
                 _out_of_data(logs, train, epochs)
                 break
@@ -239,15 +245,19 @@ def metrics(model):
 
 # ======================================================================== loops
 
-def _train_epoch(runner, data, cbks, epoch):
-    """One epoch of training steps; returns the epoch logs (None: no batch came)."""
+def _train_epoch(runner, data, cbks, epoch, first_step=0):
+    """One epoch of training steps from ``first_step``; returns the epoch logs (None: no
+    batch came)."""
     model = runner.model
     runner.reset_metrics()
     model.train()
     cbks.on_epoch_begin(epoch)
     batch_logs = _BatchLogs(cbks, 'train', runner)
     step = -1
-    for step, (xs, ys, ws) in enumerate(data.epoch()):
+    batches = enumerate(data.epoch())
+    if first_step:  # resumed in the middle of this epoch: skip the batches already trained
+        batches = itertools.islice(batches, first_step, None)
+    for step, (xs, ys, ws) in batches:
         cbks.on_train_batch_begin(step)
         runner.train_step(xs, ys, ws)
         cbks.on_train_batch_end(step, batch_logs.logs())
@@ -333,6 +343,16 @@ class _BatchLogs:
         if not self.needed:
             return None
         return {'outputs': outputs[0] if len(outputs) == 1 else outputs}
+
+
+def _resume_point(model, initial_epoch):
+    """(first epoch, first step) of fit: BackupAndRestore's ``on_train_begin`` leaves where an
+    interrupted fit stopped on the model (tf.keras's _maybe_load_initial_counters_from_ckpt)."""
+    resume = getattr(model, '_resume_from', None)
+    if resume is None:
+        return initial_epoch, 0
+    del model._resume_from  # read once: a later fit without the callback starts as asked
+    return resume
 
 
 def _should_validate(epoch, validation_freq):
@@ -535,7 +555,7 @@ class StepRunner:
         self._structure = None         # how predict packs the outputs
         self._metric_entries = None
         self._single_loss = None
-        self._train = self._train_step
+        self._forward_loss = self._eager_forward_loss  # compiled by jit_compile=True
         self._scaler = None
 
     # --------------------------------------------------------------- preparation
@@ -655,15 +675,19 @@ class StepRunner:
         """forward -> loss -> backward -> optimizer step -> zero_grad; metrics on device."""
         if not self._optimizer_ready:
             return self._first_train_step(xs, ys, ws)
-        return self._train(xs, ys, ws)
-
-    def _train_step(self, xs, ys, ws):
-        with self._amp:
-            outputs, masks = self._forward(xs)
-            total, per_output = self._losses(outputs, masks, ys, ws)
+        outputs, masks, total, per_output = self._forward_loss(xs, ys, ws)
         self._apply_gradients(total)
         self._track(total, per_output, xs[0].shape[0])
         self._update_metrics(outputs, masks, ys, ws)
+
+    def _eager_forward_loss(self, xs, ys, ws):
+        """The part jit_compile=True compiles (and so, through AOTAutograd, its backward).
+        The optimizer step and the trackers stay eager: they keep Python counters
+        (iterations, seen samples) that a compiled graph would freeze as constants."""
+        with self._amp:
+            outputs, masks = self._forward(xs)
+            total, per_output = self._losses(outputs, masks, ys, ws)
+        return outputs, masks, total, per_output
 
     def _first_train_step(self, xs, ys, ws):
         self._first_batch_setup(xs)
@@ -672,7 +696,7 @@ class StepRunner:
         if not self.ready:
             self._first_outputs(outputs, ys)
         if self.config.jit_compile:
-            self._train = _compiled(self._train_step)
+            self._forward_loss = _compiled(self._eager_forward_loss)
         self._build_optimizer()
         with self._amp:
             total, per_output = self._losses(outputs, masks, ys, ws)
