@@ -2,15 +2,24 @@
 
 Expected values are worked out by hand from the Keras rules stated in each test.
 """
+import glob
+import http.server
+import json
+import logging
 import os
+import socket
 import sys
+import threading
 import types
+import urllib.parse
 
 import numpy as np
 import pytest
 import torch
 
+import torchkeras
 from torchkeras import callbacks as cbks
+from torchkeras import layers
 from terminal import render
 
 BAR_FULL = '[' + '=' * 30 + ']'
@@ -386,6 +395,175 @@ def test_checkpoint_errors(tmp_path):
         fit(FakeModel(), [checkpoint], val_losses(0.5))
 
 
+# ----------------------------------------------------------------- BackupAndRestore
+
+X_SMALL = np.arange(40, dtype='float32').reshape(10, 4) / 40
+Y_SMALL = np.arange(10, dtype='float32').reshape(10, 1) / 10
+
+
+def small_model(learning_rate=0.01):
+    """Dense(3) -> Dense(1) with fixed weights and a fresh Adam (whose slots must be restored)."""
+    model = torchkeras.Sequential([layers.Dense(3, input_shape=(4,)), layers.Dense(1)])
+    rng = np.random.RandomState(0)
+    model.set_weights([rng.uniform(-1, 1, w.shape).astype('float32')
+                       for w in model.get_weights()])
+    model.compile(torchkeras.optimizers.Adam(learning_rate), 'mse')
+    return model
+
+
+def fit_small(model, callbacks=(), epochs=5):
+    # 10 samples in batches of 4: 3 steps per epoch, the same batches every epoch.
+    return model.fit(X_SMALL, Y_SMALL, batch_size=4, epochs=epochs, shuffle=False, verbose=0,
+                     callbacks=list(callbacks))
+
+
+class Interrupt(cbks.Callback):
+    """Raises at the start of (epoch, batch), or of the epoch when batch is None."""
+
+    def __init__(self, epoch, batch=None):
+        super().__init__()
+        self.at = (epoch, batch)
+        self.epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        if self.at == (epoch, None):
+            raise RuntimeError('interrupted')
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.at == (self.epoch, batch):
+            raise RuntimeError('interrupted')
+
+
+def interrupted_fit(backup_dir, interrupt, **kwargs):
+    with pytest.raises(RuntimeError, match='interrupted'):
+        fit_small(small_model(), [cbks.BackupAndRestore(backup_dir, **kwargs), interrupt])
+
+
+def assert_same_weights(model, reference):
+    for got, expected in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_backup_and_restore_resumes_after_the_last_finished_epoch(tmp_path):
+    reference = small_model()
+    expected = fit_small(reference).history['loss']
+    backup_dir = str(tmp_path / 'backup')
+    interrupted_fit(backup_dir, Interrupt(epoch=3))  # epochs 0-2 finished and backed up
+    assert os.listdir(backup_dir) == ['training_state.pt']
+    # A new process: the same model code, a fresh optimizer, the same fit call.
+    model = small_model()
+    history = fit_small(model, [cbks.BackupAndRestore(backup_dir)])
+    assert history.epoch == [3, 4]  # as tf_keras: only the remaining epochs
+    assert history.history['loss'] == pytest.approx(expected[3:], rel=1e-6)
+    assert_same_weights(model, reference)
+    assert model.optimizer.iterations == reference.optimizer.iterations == 15
+    assert os.listdir(backup_dir) == []  # deleted at the end, the folder stays (tf_keras)
+
+
+def test_backup_and_restore_batch_save_freq_resumes_mid_epoch(tmp_path):
+    # Backups after every 2 batches: the last one before the interruption at (2, 2) is at
+    # (2, 1), so the resumed fit starts at epoch 2, batch 2, with that batch's data.
+    reference = small_model()
+    expected = fit_small(reference).history['loss']
+    backup_dir = str(tmp_path / 'backup')
+    interrupted_fit(backup_dir, Interrupt(epoch=2, batch=2), save_freq=2)
+    model = small_model()
+    batches = []
+    recorder = cbks.LambdaCallback(on_train_batch_begin=lambda b, logs: batches.append(b))
+    history = fit_small(model, [cbks.BackupAndRestore(backup_dir, save_freq=2), recorder])
+    assert history.epoch == [2, 3, 4]
+    assert batches[:2] == [2, 0]  # epoch 2 runs only its last batch
+    assert history.history['loss'][1:] == pytest.approx(expected[3:], rel=1e-6)
+    assert_same_weights(model, reference)
+    assert model.optimizer.iterations == 15
+
+
+def test_backup_at_an_epochs_last_batch_resumes_at_the_next_epoch(tmp_path):
+    # save_freq=3 = steps per epoch: every backup is at an epoch's last batch.
+    backup_dir = str(tmp_path / 'backup')
+    interrupted_fit(backup_dir, Interrupt(epoch=2, batch=1), save_freq=3)
+    history = fit_small(small_model(), [cbks.BackupAndRestore(backup_dir, save_freq=3)])
+    assert history.epoch == [2, 3, 4]
+
+
+class UnsizedSamples(torch.utils.data.IterableDataset):
+    """X_SMALL / Y_SMALL one sample at a time, without a length: fit cannot count the steps."""
+
+    def __iter__(self):
+        return iter(zip(X_SMALL, Y_SMALL))
+
+
+def test_backup_at_the_last_batch_of_an_epoch_of_unknown_length(tmp_path):
+    # Epoch 0's third and last batch is backed up; only at the epoch's end is it known to be
+    # the last, so the backup is marked as the end of epoch 0 and the fit resumes at epoch 1.
+    backup_dir = str(tmp_path / 'backup')
+    with pytest.raises(RuntimeError, match='interrupted'):
+        small_model().fit(UnsizedSamples(), batch_size=4, epochs=3, verbose=0, callbacks=[
+            cbks.BackupAndRestore(backup_dir, save_freq=3), Interrupt(epoch=1)])
+    state = torch.load(os.path.join(backup_dir, 'training_state.pt'), weights_only=True)
+    assert (state['epoch'], state['batch']) == (0, -1)
+    history = small_model().fit(UnsizedSamples(), batch_size=4, epochs=3, verbose=0,
+                                callbacks=[cbks.BackupAndRestore(backup_dir, save_freq=3)])
+    assert history.epoch == [1, 2]
+
+
+def test_backup_restores_the_learning_rate(tmp_path):
+    backup_dir = str(tmp_path / 'backup')
+    halve = cbks.LearningRateScheduler(lambda epoch, lr: lr / 2 if epoch == 1 else lr)
+    with pytest.raises(RuntimeError):
+        fit_small(small_model(), [halve, cbks.BackupAndRestore(backup_dir), Interrupt(epoch=2)])
+    seen = []
+    model = small_model()
+    fit_small(model, [cbks.BackupAndRestore(backup_dir), cbks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append(model.optimizer.learning_rate))])
+    assert seen[0] == pytest.approx(0.005)
+
+
+def test_backup_file_is_plain_tensors_and_kept_on_request(tmp_path):
+    backup_dir = str(tmp_path / 'backup')
+    model = small_model()
+    fit_small(model, [cbks.BackupAndRestore(backup_dir, delete_checkpoint=False)], epochs=2)
+    state = torch.load(os.path.join(backup_dir, 'training_state.pt'), weights_only=True)
+    assert (state['epoch'], state['batch']) == (1, -1)
+    assert len(state['model']) == 4 and state['optimizer']['iterations'] == 6
+    # As tf_keras: a later fit with the kept backup resumes after epoch 1, here at the end.
+    history = fit_small(model, [cbks.BackupAndRestore(backup_dir)], epochs=2)
+    assert history.epoch == [] and history.history == {}
+    assert fit_small(model, epochs=1).epoch == [0]  # without the callback: as asked
+
+
+def test_backup_and_restore_argument_errors():
+    with pytest.raises(ValueError, match='Either `save_freq` or `save_before_preemption`'):
+        cbks.BackupAndRestore('dir', save_freq=False)
+    with pytest.raises(ValueError, match="Received: save_freq='batch'"):
+        cbks.BackupAndRestore('dir', save_freq='batch')
+    with pytest.raises(ValueError, match='Received: save_freq=-2'):
+        cbks.BackupAndRestore('dir', save_freq=-2)
+
+
+def test_backup_needs_a_built_model_to_restore(tmp_path, caplog):
+    backup_dir = str(tmp_path / 'backup')
+    interrupted_fit(backup_dir, Interrupt(epoch=1))
+    model = torchkeras.Sequential([layers.Dense(3), layers.Dense(1)])
+    model.compile('adam', 'mse')
+    with pytest.raises(ValueError, match='the model is not built'):
+        fit_small(model, [cbks.BackupAndRestore(backup_dir)])
+    assert 'you model must be built before you call `fit()`' in caplog.text
+
+
+def test_backup_of_another_model_or_a_damaged_file_is_refused(tmp_path):
+    backup_dir = tmp_path / 'backup'
+    interrupted_fit(str(backup_dir), Interrupt(epoch=1))
+    other = torchkeras.Sequential([layers.Dense(2, input_shape=(4,)), layers.Dense(1)])
+    other.compile('adam', 'mse')
+    with pytest.raises(ValueError, match='does not fit model'):
+        fit_small(other, [cbks.BackupAndRestore(str(backup_dir))])
+    (backup_dir / 'training_state.pt').write_bytes(b'not a backup')
+    with pytest.raises(ValueError, match='truncated or corrupted'):
+        fit_small(small_model(), [cbks.BackupAndRestore(str(backup_dir))])
+
+
 # ----------------------------------------------------------------- learning rate
 
 def test_reduce_lr_on_plateau_after_patience():
@@ -501,6 +679,65 @@ def test_base_logger_averages_by_batch_size():
     assert logs == {'loss': 1.25}  # (1*3 + 2*1) / 4
 
 
+# ----------------------------------------------------------------- RemoteMonitor
+
+class RecordingHandler(http.server.BaseHTTPRequestHandler):
+    requests = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers['Content-Length'])).decode('utf-8')
+        self.requests.append((self.path, dict(self.headers), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture
+def http_server():
+    RecordingHandler.requests = []
+    server = http.server.HTTPServer(('127.0.0.1', 0), RecordingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield 'http://127.0.0.1:%d' % server.server_address[1], RecordingHandler.requests
+    server.shutdown()
+    server.server_close()
+
+
+def test_remote_monitor_posts_a_form_field(http_server):
+    root, requests = http_server
+    monitor = cbks.RemoteMonitor(root=root, headers={'X-Run': 'a'})
+    fit(FakeModel(), [monitor], [{'loss': torch.tensor(0.5), 'acc': np.float32(0.25)}])
+    (path, headers, body), = requests
+    assert path == '/publish/epoch/end/'
+    assert headers['Content-Type'] == 'application/x-www-form-urlencoded'
+    assert headers['X-Run'] == 'a'
+    form = urllib.parse.parse_qs(body)
+    assert json.loads(form['data'][0]) == {'epoch': 0, 'loss': 0.5, 'acc': 0.25}
+
+
+def test_remote_monitor_sends_json(http_server):
+    root, requests = http_server
+    monitor = cbks.RemoteMonitor(root=root, path='/events', send_as_json=True)
+    fit(FakeModel(), [monitor], [{'loss': 1.0}, {'loss': 0.5}])
+    assert [(path, headers['Content-Type']) for path, headers, _ in requests] == \
+        [('/events', 'application/json')] * 2
+    assert [json.loads(body) for _, _, body in requests] == [{'epoch': 0, 'loss': 1.0},
+                                                             {'epoch': 1, 'loss': 0.5}]
+
+
+def test_remote_monitor_warns_when_the_server_is_unreachable(caplog):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    monitor = cbks.RemoteMonitor(root='http://127.0.0.1:%d' % port)
+    with caplog.at_level(logging.WARNING):
+        history = fit(FakeModel(), [monitor], [{'loss': 1.0}])
+    assert history.epoch == [0]
+    assert 'could not reach RemoteMonitor root server at http://127.0.0.1' in caplog.text
+
+
 # ----------------------------------------------------------------- TensorBoard
 
 def test_tensorboard_missing_package(monkeypatch):
@@ -521,6 +758,13 @@ class FakeSummaryWriter:
 
     def add_histogram(self, tag, values, step):
         self.events.append((self.log_dir, tag, tuple(values.shape), step))
+
+    def add_images(self, tag, images, step, dataformats='NCHW'):
+        self.events.append((self.log_dir, tag, (tuple(images.shape), dataformats), step))
+
+    def add_graph(self, model, example, use_strict_trace=True):
+        model(*example)  # what tracing does
+        self.events.append((self.log_dir, 'graph', [tuple(x.shape) for x in example]))
 
     def flush(self):
         pass
@@ -559,10 +803,180 @@ def test_tensorboard_batch_scalars_and_histograms(fake_tensorboard, tmp_path):
         ('train', 'closed')]
 
 
-def test_tensorboard_rejects_unknown_arguments(fake_tensorboard):
+def test_tensorboard_rejects_unknown_arguments(fake_tensorboard, caplog):
     cbks.TensorBoard(write_grads=True, batch_size=32)  # Keras 1/2 arguments are accepted
+    assert '`write_grads` will be ignored' in caplog.text
     with pytest.raises(ValueError, match='Unrecognized arguments'):
         cbks.TensorBoard(bogus=1)
+
+
+def test_tensorboard_steps_per_second(fake_tensorboard, tmp_path):
+    board = cbks.TensorBoard(log_dir=str(tmp_path), update_freq=2, write_steps_per_second=True)
+    fit(FakeModel(), [board], [{'loss': 0.5}], steps=4, batch_loss=lambda e, b: 0.25)
+    assert [event[1:2] + event[3:] for event in fake_tensorboard] == [
+        ('batch_steps_per_second', 2), ('batch_loss', 2),
+        ('batch_steps_per_second', 4), ('batch_loss', 4),
+        ('epoch_loss', 0), ('epoch_steps_per_second', 0), ('closed',)]
+    speeds = [e[2] for e in fake_tensorboard if e[1].endswith('steps_per_second')]
+    assert all(speed > 0 for speed in speeds)
+
+
+def trace_files(log_dir):
+    return glob.glob(os.path.join(log_dir, 'plugins', 'profile', '*', '*.pt.trace.json'))
+
+
+@pytest.mark.parametrize('profile_batch, last', [((2, 3), 3), ('2,3', 3), ((2, 100), 100)])
+def test_tensorboard_profiles_a_range_of_batches(fake_tensorboard, tmp_path, profile_batch,
+                                                 last):
+    # Batches are counted from 1 over the fit: 2-3 are epoch 0's second and epoch 1's first;
+    # a range past the end is closed when training ends.
+    board = cbks.TensorBoard(log_dir=str(tmp_path), profile_batch=profile_batch)
+    assert (board._start_batch, board._stop_batch) == (2, last)
+    fit(FakeModel(), [board], [{'loss': 0.5}] * 2, steps=2)
+    trace, = trace_files(str(tmp_path))
+    with open(trace) as f:
+        assert 'traceEvents' in json.load(f)
+    assert not board._is_tracing
+
+
+@pytest.mark.parametrize('profile_batch', [-1, (3, 2), (1, 2, 3), 'a', 1.5])
+def test_tensorboard_bad_profile_batch(fake_tensorboard, profile_batch):
+    with pytest.raises(ValueError, match='profile_batch must be a non-negative integer'):
+        cbks.TensorBoard(profile_batch=profile_batch)
+
+
+def test_tensorboard_no_profiling_by_default(fake_tensorboard, tmp_path):
+    board = cbks.TensorBoard(log_dir=str(tmp_path))
+    assert not board._implements_train_batch_hooks()
+    fit(FakeModel(), [board], [{'loss': 0.5}], steps=2)
+    assert trace_files(str(tmp_path)) == []
+
+
+def dense_model(**compile_kwargs):
+    model = torchkeras.Sequential([layers.Dense(3, input_shape=(4,)), layers.Dense(1)])
+    model.compile(compile_kwargs.pop('optimizer', 'sgd'), 'mse', **compile_kwargs)
+    return model
+
+
+def test_tensorboard_histograms_and_images_use_keras_names_and_layout(fake_tensorboard,
+                                                                      tmp_path):
+    board = cbks.TensorBoard(log_dir=str(tmp_path), histogram_freq=2, write_images=True,
+                             write_graph=False)
+    dense_model().fit(X_SMALL, Y_SMALL, epochs=3, verbose=0, callbacks=[board])
+    weights = [e for e in fake_tensorboard if e[1].endswith(('/histogram', '/image'))]
+    epoch0 = [
+        # The (4, 3) kernel is drawn wider than tall; (3,) and the (3, 1) kernel as one row;
+        # the (1,) bias squeezes to a scalar, which tf.keras does not draw either.
+        ('train', 'dense/kernel_0/histogram', (4, 3), 0),
+        ('train', 'dense/kernel_0/image', ((1, 3, 4, 1), 'NHWC'), 0),
+        ('train', 'dense/bias_0/histogram', (3,), 0),
+        ('train', 'dense/bias_0/image', ((1, 3, 1, 1), 'NHWC'), 0),
+        ('train', 'dense_1/kernel_0/histogram', (3, 1), 0),
+        ('train', 'dense_1/kernel_0/image', ((1, 3, 1, 1), 'NHWC'), 0),
+        ('train', 'dense_1/bias_0/histogram', (1,), 0)]
+    assert weights == epoch0 + [event[:3] + (2,) for event in epoch0]
+
+
+@pytest.mark.parametrize('shape, image_shape', [
+    ((3, 3, 1, 8), (8, 3, 3, 1)),   # Conv2D kernel, one input channel: one image per filter
+    ((5, 2, 4), (4, 5, 2, 1)),      # Conv1D kernel: one image per output channel
+    ((3, 3, 16, 3), (3, 3, 16, 3)),  # four dimensions ending in 3: drawn as RGB, as tf.keras
+    ((3, 3, 3, 16), None),          # a general Conv2D kernel is not drawn
+    ((2, 2, 2, 2, 2), None)])
+def test_weight_as_image(shape, image_shape):
+    image = cbks._weight_as_image(np.ones(shape, dtype='float32'))
+    assert (None if image is None else image.shape) == image_shape
+
+
+def test_tensorboard_epoch_learning_rate_of_a_schedule(fake_tensorboard, tmp_path):
+    schedule = torchkeras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=3,
+                                                                decay_rate=0.5)
+    model = dense_model(optimizer=torchkeras.optimizers.SGD(schedule))
+    model.fit(X_SMALL, Y_SMALL, batch_size=4, epochs=2, verbose=0,
+              callbacks=[cbks.TensorBoard(log_dir=str(tmp_path), write_graph=False)])
+    rates = [e[2:] for e in fake_tensorboard if e[1] == 'epoch_learning_rate']
+    assert rates == [(pytest.approx(0.05), 0), (pytest.approx(0.025), 1)]  # after 3, 6 steps
+
+
+def test_tensorboard_graph_of_a_functional_model(fake_tensorboard, tmp_path):
+    # Traced on zeros shaped like the Input, once, after the first epoch (no batch hooks).
+    dense_model().fit(X_SMALL, Y_SMALL, batch_size=4, epochs=2, verbose=0,
+                      callbacks=[cbks.TensorBoard(log_dir=str(tmp_path))])
+    assert [e for e in fake_tensorboard if e[1] == 'graph'] == [('train', 'graph', [(1, 4)])]
+
+
+class SubclassedModel(torchkeras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = layers.Dense(3)
+        self.out = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+
+def test_tensorboard_graph_of_a_subclassed_model_uses_the_first_batch(fake_tensorboard,
+                                                                      tmp_path):
+    model = SubclassedModel()
+    model.compile('sgd', 'mse')
+    board = cbks.TensorBoard(log_dir=str(tmp_path), update_freq='batch')
+    model.fit(X_SMALL, Y_SMALL, batch_size=4, epochs=2, verbose=0, callbacks=[board])
+    graphs = [e for e in fake_tensorboard if e[1] == 'graph']
+    assert graphs == [('train', 'graph', [(4, 4)])]
+    assert fake_tensorboard.index(graphs[0]) == 0  # at the end of the first batch
+    assert not model._forward_pre_hooks  # the capturing hook is gone
+
+
+def test_tensorboard_graph_failure_is_a_warning(fake_tensorboard, tmp_path, monkeypatch, caplog):
+    def broken_add_graph(self, model, example, use_strict_trace=True):
+        raise RuntimeError('cannot trace\nmore detail')
+
+    monkeypatch.setattr(FakeSummaryWriter, 'add_graph', broken_add_graph)
+    history = dense_model().fit(X_SMALL, Y_SMALL, epochs=2, verbose=0,
+                                callbacks=[cbks.TensorBoard(log_dir=str(tmp_path))])
+    assert history.epoch == [0, 1]
+    assert 'could not write the graph of model sequential (RuntimeError: cannot trace)' in \
+        caplog.text
+
+
+def test_tensorboard_writes_real_event_files(tmp_path):
+    pytest.importorskip('tensorboard')
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    model = torchkeras.Sequential([layers.Conv1D(2, 3, input_shape=(6, 1)), layers.Flatten(),
+                                   layers.Dense(1)])
+    model.compile('sgd', 'mse')
+    board = cbks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1, write_images=True,
+                             write_steps_per_second=True, update_freq=2)
+    x, y = np.random.rand(8, 6, 1).astype('float32'), np.random.rand(8, 1).astype('float32')
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_data=(x, y),
+              callbacks=[board])
+    train = EventAccumulator(str(tmp_path / 'train'), size_guidance={'images': 0}).Reload()
+    tags = train.Tags()
+    assert {'epoch_loss', 'epoch_steps_per_second', 'batch_loss',
+            'batch_steps_per_second'} <= set(tags['scalars'])
+    assert [event.step for event in train.Scalars('batch_loss')] == [2, 4]
+    assert 'conv1d/kernel_0/histogram' in tags['histograms']
+    assert {'conv1d/kernel_0/image', 'dense/kernel_0/image'} <= set(tags['images'])
+    assert tags['graph']
+    validation = EventAccumulator(str(tmp_path / 'validation')).Reload()
+    assert {'epoch_loss', 'evaluation_loss_vs_iterations'} <= set(validation.Tags()['scalars'])
+    assert [e.step for e in validation.Scalars('evaluation_loss_vs_iterations')] == [2, 4]
+
+
+# tf_keras 2.21's tf.keras.callbacks, and the names deliberately left out (the module
+# docstring says why): SidecarEvaluatorModelExport and the `experimental` namespace.
+TF_KERAS_CALLBACKS = [
+    'BackupAndRestore', 'BaseLogger', 'CSVLogger', 'Callback', 'CallbackList', 'EarlyStopping',
+    'History', 'LambdaCallback', 'LearningRateScheduler', 'ModelCheckpoint', 'ProgbarLogger',
+    'ReduceLROnPlateau', 'RemoteMonitor', 'SidecarEvaluatorModelExport', 'TensorBoard',
+    'TerminateOnNaN', 'experimental']
+LEFT_OUT = {'SidecarEvaluatorModelExport', 'experimental'}
+
+
+def test_every_tf_keras_callback_is_exported():
+    expected = [name for name in TF_KERAS_CALLBACKS if name not in LEFT_OUT]
+    assert sorted(set(expected) - set(cbks.__all__)) == []
+    assert all(isinstance(getattr(cbks, name), type) for name in expected)
 
 
 # ----------------------------------------------------------------- ProgbarLogger
@@ -626,8 +1040,8 @@ def test_progbar_logger_evaluate_and_predict(clock, capsys):
         getattr(callback_list, f'on_{mode}_begin')()
         for batch, t in enumerate([0.002, 0.003, 0.004, 0.0056]):
             clock.now = t
-            getattr(callback_list, f'on_{mode}_batch_end')(batch, {'loss': 0.745,
-                                                            'accuracy': 0.52})
+            getattr(callback_list, f'on_{mode}_batch_end')(
+                batch, {'loss': 0.745, 'accuracy': 0.52})
         logs = {'loss': 0.745, 'accuracy': 0.52} if mode == 'test' else None
         getattr(callback_list, f'on_{mode}_end')(logs)
     # 1.2 ms per step after the first.

@@ -20,7 +20,15 @@ How the trainer drives them (tf.keras order, see KERAS_FACTS 6.2)::
     callbacks.on_train_end(last_epoch_logs)
 
 Model members used here: ``stop_training``, ``optimizer.learning_rate`` (a float, read and
-written), ``get_weights()`` / ``set_weights()``, ``save(path)`` / ``save_weights(path)``.
+written), ``get_weights()`` / ``set_weights()``, ``save(path)`` / ``save_weights(path)``;
+BackupAndRestore also ``state_dict()`` / ``load_state_dict()`` and the optimizer's
+``torch_optimizer``, and leaves ``model._resume_from = (epoch, step)`` in ``on_train_begin``
+for fit to start there (tf.keras's ``_maybe_load_initial_counters_from_ckpt``).
+
+Of tf.keras's callbacks, two names are not provided: ``SidecarEvaluatorModelExport`` (it
+exports what ``keras.utils.SidecarEvaluator`` reads from TensorFlow checkpoints, which
+torchkeras has no counterpart for) and ``experimental`` (a deprecated ``BackupAndRestore``
+alias and ``UpdateEmbeddingCallback``, which serves ParameterServerStrategy only).
 
 Logs may hold 0-d torch tensors.  As in tf.keras, CallbackList turns them into Python numbers
 for epoch-level hooks (once per epoch), and for batch-level hooks only when a callback that
@@ -29,18 +37,26 @@ callbacks cause no per-step host-device sync.
 """
 import collections
 import csv
+import json
 import logging
 import os
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
 
 import numpy as np
 import torch
 
+from torchkeras import backend
 from torchkeras.utils.progbar import Progbar
 
 __all__ = [
     'Callback', 'CallbackList', 'BaseLogger', 'History', 'ProgbarLogger', 'EarlyStopping',
-    'ModelCheckpoint', 'ReduceLROnPlateau', 'LearningRateScheduler', 'CSVLogger',
-    'TerminateOnNaN', 'LambdaCallback', 'TensorBoard',
+    'ModelCheckpoint', 'BackupAndRestore', 'ReduceLROnPlateau', 'LearningRateScheduler',
+    'CSVLogger', 'RemoteMonitor', 'TerminateOnNaN', 'LambdaCallback', 'TensorBoard',
 ]
 
 _logger = logging.getLogger('torchkeras')
@@ -741,6 +757,232 @@ class ModelCheckpoint(Callback):
                            f'Reason: {e}') from e
 
 
+_BACKUP_FILE = 'training_state.pt'
+_BACKUP_FORMAT = 'torchkeras.BackupAndRestore/1'
+
+
+class BackupAndRestore(Callback):
+    """Backs up the training state during ``fit`` and resumes an interrupted fit from it.
+
+    At the end of every epoch (or every ``save_freq`` batches) the model's ``state_dict()``
+    tensors (in order, so the same model code built again fits them even where its
+    auto-generated layer names differ), the optimizer's state (slots, step count, learning
+    rate) and the position (epoch, batch) go to ``backup_dir/training_state.pt``: one file,
+    replaced atomically, plain tensors and numbers read back with
+    ``torch.load(weights_only=True)``.  Not saved: the mixed-precision loss scale (it
+    restarts from its initial value) and the random generators' state.
+
+    When ``fit`` starts with this callback and a backup exists, ``on_train_begin`` restores
+    it and fit resumes as in tf.keras: at the epoch after the saved one, or, with an integer
+    ``save_freq``, at the batch after the saved one (the next epoch when that was the
+    epoch's last batch).  The fit's ``initial_epoch`` is then ignored, and its History
+    covers only the epochs it runs (``history.epoch`` starts at the resumed epoch).  At the
+    end of a fit that was not interrupted by an exception the file is deleted when
+    ``delete_checkpoint``; ``backup_dir`` itself stays, as in tf.keras.
+
+    Differences from tf.keras: resuming in the middle of an epoch skips the batches the
+    backup already covers, so the run continues with the data it stopped at (tf.keras
+    counts steps from the saved batch but restarts the data at the epoch's first batch);
+    ``save_before_preemption`` is accepted but does nothing (it needs TensorFlow's
+    multi-worker preemption notices).  The model must be built before a fit that restores.
+
+    Args:
+        backup_dir: folder for the backup; not to be shared with another run or callback.
+        save_freq: 'epoch', or a number of batches between backups; False with
+            ``save_before_preemption`` only.
+        delete_checkpoint: delete the backup when fit finishes.
+        save_before_preemption: accepted for compatibility; has no effect.
+    """
+
+    _supports_tf_logs = True  # never reads the logs: no per-batch sync for it
+
+    def __init__(self, backup_dir, save_freq='epoch', delete_checkpoint=True,
+                 save_before_preemption=False):
+        super().__init__()
+        _check_backup_freq(save_freq, save_before_preemption)
+        if save_before_preemption:
+            _logger.warning('BackupAndRestore: `save_before_preemption=True` has no effect in '
+                            'torchkeras (it needs TensorFlow multi-worker preemption notices).')
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.delete_checkpoint = delete_checkpoint
+        self.save_before_preemption = save_before_preemption
+        self._save_every_batches = save_freq if _is_batch_count(save_freq) else None
+        self._batches_count = 0   # as tf.keras: counted across fits, not reset per fit
+        self._current_epoch = 0
+        self._current_batch = -1
+        self._last_backup = None  # (epoch, batch) of this fit's latest backup
+
+    @property
+    def _backup_path(self):
+        return os.path.join(self.backup_dir, _BACKUP_FILE)
+
+    def _implements_train_batch_hooks(self):
+        return self._save_every_batches is not None  # epoch backups need no batch hooks
+
+    def on_train_begin(self, logs=None):
+        self._last_backup = None
+        state = self._read_backup()
+        built = _is_built(self.model)
+        if not built:
+            _logger.warning('To use the BackupAndRestore callback, you model must be built '
+                            'before you call `fit()`. Model %s is unbuilt. You can build it '
+                            'beforehand by calling it on a batch of data.',
+                            getattr(self.model, 'name', self.model))
+        if state is None:
+            return
+        if not built:
+            raise ValueError(f'BackupAndRestore found a backup in {self.backup_dir!r} but the '
+                             'model is not built, so its weights cannot be restored. Build '
+                             'the model before fit (give its first layer an input shape, or '
+                             'call it on a batch of data).')
+        self._restore(state)
+        self.model._resume_from = _resume_point(state['epoch'], state['batch'],
+                                                self.params.get('steps'))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._current_batch = batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._save_every_batches is None:  # called because another callback wants batches
+            return
+        self._batches_count += 1
+        if self._batches_count >= self._save_every_batches:
+            self._batches_count = 0
+            self._backup(self._current_epoch, batch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == 'epoch':
+            self._backup(epoch, batch=-1)
+        elif self._last_backup == (epoch, self._current_batch) and \
+                self.params.get('steps') is None:
+            # The epoch's length was unknown when its last batch was backed up: mark the
+            # epoch complete, or the resumed fit would look for batches after the last one.
+            self._backup(epoch, batch=-1)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint:
+            for path in (self._backup_path, self._backup_path + '.tmp'):
+                if os.path.exists(path):
+                    os.remove(path)
+
+    def _backup(self, epoch, batch):
+        """Write the state to a temporary name, then rename it over the previous backup."""
+        state = {'format': _BACKUP_FORMAT, 'epoch': int(epoch), 'batch': int(batch),
+                 'model': list(self.model.state_dict().values()),
+                 'optimizer': _optimizer_state(getattr(self.model, 'optimizer', None))}
+        os.makedirs(self.backup_dir, exist_ok=True)
+        temporary = self._backup_path + '.tmp'
+        torch.save(state, temporary)
+        os.replace(temporary, self._backup_path)
+        self._last_backup = (epoch, batch)
+
+    def _read_backup(self):
+        path = self._backup_path
+        if not os.path.exists(path):
+            return None
+        try:
+            state = torch.load(path, map_location='cpu', weights_only=True)
+        except Exception as error:  # noqa: BLE001 - unpickling errors have many types
+            raise ValueError(f'BackupAndRestore cannot read the backup {path!r}: it is '
+                             f'truncated or corrupted ({str(error).splitlines()[0]}). Delete '
+                             'it to start the training from the beginning.') from None
+        if not isinstance(state, dict) or state.get('format') != _BACKUP_FORMAT:
+            raise ValueError(f'BackupAndRestore: {path!r} is not a torchkeras backup. '
+                             f'Expected a file written by BackupAndRestore '
+                             f'({_BACKUP_FORMAT}).')
+        return state
+
+    def _restore(self, state):
+        """Model weights and optimizer state, all checked before anything is changed."""
+        model_state = _match_model_state(self.model, state['model'], self._backup_path)
+        _load_optimizer_state(self.model, state['optimizer'])
+        self.model.load_state_dict(model_state)
+
+
+def _is_batch_count(save_freq):
+    return isinstance(save_freq, (int, np.integer)) and not isinstance(save_freq, bool) and \
+        save_freq > 0
+
+
+def _check_backup_freq(save_freq, save_before_preemption):
+    if not save_freq and not save_before_preemption:
+        raise ValueError('Either `save_freq` or `save_before_preemption` must be set. '
+                         f'Received: save_freq={save_freq!r}, '
+                         f'save_before_preemption={save_before_preemption!r}')
+    if save_freq and save_freq != 'epoch' and not _is_batch_count(save_freq):
+        raise ValueError("Unrecognized save_freq. Expected 'epoch', a positive number of "
+                         f'batches or False. Received: save_freq={save_freq!r}')
+
+
+def _is_built(model):
+    """Built, with its parameters created (a Sequential without input shape is not)."""
+    if not getattr(model, 'built', True):
+        return False
+    return next(iter(model.parameters()), None) is not None
+
+
+def _resume_point(epoch, batch, steps_per_epoch):
+    """(first epoch, first step) after a backup taken at (epoch, batch); batch -1 marks an
+    end-of-epoch backup (tf.keras's ``maybe_load_initial_counters_from_ckpt``)."""
+    if batch < 0 or (steps_per_epoch is not None and batch >= steps_per_epoch - 1):
+        return epoch + 1, 0
+    return epoch, batch + 1
+
+
+def _match_model_state(model, saved, path):
+    """The saved tensors under the model's own ``state_dict`` names, matched by position:
+    like tf.keras's object-graph checkpoints, a backup fits a model built by the same code
+    even when its auto-generated layer names differ (dense_3 instead of dense)."""
+    expected = model.state_dict()
+    shapes = [tuple(tensor.shape) for tensor in expected.values()]
+    saved_shapes = [tuple(tensor.shape) for tensor in saved]
+    if shapes != saved_shapes:
+        raise ValueError(f'BackupAndRestore: the backup {path!r} does not fit model '
+                         f'{getattr(model, "name", "")!r}: expected {len(shapes)} tensors of '
+                         f'shapes {shapes[:10]}, the backup holds {len(saved_shapes)} of shapes '
+                         f'{saved_shapes[:10]}. Use another backup_dir for another model.')
+    return dict(zip(expected, saved))
+
+
+def _torch_optimizer(optimizer):
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    return getattr(optimizer, 'torch_optimizer', None)
+
+
+def _optimizer_state(optimizer):
+    """The optimizer's torch ``state_dict()`` (slots and learning rate), its step count and
+    the slots of a custom ``update_step`` optimizer; None before it is built."""
+    torch_optimizer = _torch_optimizer(optimizer)
+    if torch_optimizer is None:
+        return None
+    custom = getattr(optimizer, '_custom_variables', None) or []
+    return {'torch': torch_optimizer.state_dict(),
+            'iterations': int(getattr(optimizer, 'iterations', 0)),
+            'custom': [variable.detach().cpu() for variable in custom]}
+
+
+def _load_optimizer_state(model, state):
+    optimizer = getattr(model, 'optimizer', None)
+    if state is None or optimizer is None:
+        return
+    if hasattr(optimizer, 'build'):
+        # Built on the same parameter list as the trainer builds it, so the trainer's own
+        # build before the first step keeps the restored slots.
+        optimizer.build(list(model.parameters()))
+    _torch_optimizer(optimizer).load_state_dict(state['torch'])
+    if hasattr(optimizer, 'iterations') and not isinstance(optimizer, torch.optim.Optimizer):
+        optimizer.iterations = state['iterations']
+    with torch.no_grad():
+        for variable, value in zip(getattr(optimizer, '_custom_variables', None) or [],
+                                   state['custom']):
+            variable.copy_(value)
+
+
 class ReduceLROnPlateau(Callback):
     """Multiplies the learning rate by ``factor`` when the quantity stops improving.
 
@@ -949,6 +1191,61 @@ class CSVLogger(Callback):
         self.writer = None
 
 
+# tf.keras (through `requests`) waits without limit; a hung server should not stall training.
+_REMOTE_MONITOR_TIMEOUT = 10.0
+
+
+class RemoteMonitor(Callback):
+    """POSTs the epoch logs to a server at the end of every epoch (standard library only).
+
+    The payload is ``{'epoch': epoch, <log name>: value, ...}`` as JSON, sent in the form
+    field ``field`` (``application/x-www-form-urlencoded``) or, with ``send_as_json``, as the
+    request body (``application/json``), to ``root + path``.  When the server cannot be
+    reached a warning is logged and training goes on, as in tf.keras; an HTTP error status is
+    ignored, as tf.keras (``requests``) ignores it.  Requests give up after 10 seconds.
+
+    Args:
+        root: root URL of the server.
+        path: path, relative to ``root``, the events are sent to.
+        field: form field holding the JSON (unused with ``send_as_json``).
+        headers: extra HTTP headers (dict).
+        send_as_json: send the JSON itself as the body.
+    """
+
+    def __init__(self, root='http://localhost:9000', path='/publish/epoch/end/', field='data',
+                 headers=None, send_as_json=False):
+        super().__init__()
+        self.root = root
+        self.path = path
+        self.field = field
+        self.headers = headers
+        self.send_as_json = send_as_json
+
+    def on_epoch_end(self, epoch, logs=None):
+        send = {'epoch': epoch}
+        for key, value in _process_logs(logs).items():
+            send[key] = value.tolist() if isinstance(value, np.ndarray) else value
+        try:
+            with urllib.request.urlopen(self._request(send), timeout=_REMOTE_MONITOR_TIMEOUT):
+                pass
+        except urllib.error.HTTPError as error:  # the server answered: not a reach failure
+            error.close()
+        except (urllib.error.URLError, OSError, ValueError):  # ValueError: malformed URL
+            _logger.warning('Warning: could not reach RemoteMonitor root server at %s',
+                            self.root)
+
+    def _request(self, send):
+        if self.send_as_json:
+            body, content_type = json.dumps(send), 'application/json'
+        else:
+            body = urllib.parse.urlencode({self.field: json.dumps(send)})
+            content_type = 'application/x-www-form-urlencoded'
+        headers = {'Content-Type': content_type}
+        headers.update(self.headers or {})  # the caller's headers win, as with requests
+        return urllib.request.Request(self.root + self.path, data=body.encode('utf-8'),
+                                      headers=headers, method='POST')
+
+
 class LambdaCallback(Callback):
     """A callback made of plain functions.
 
@@ -968,28 +1265,58 @@ class LambdaCallback(Callback):
                 setattr(self, name, function)
 
 
-class TensorBoard(Callback):
-    """Writes epoch metrics (and optionally batch metrics and weight histograms) for
-    TensorBoard, through ``torch.utils.tensorboard.SummaryWriter``.
+_TENSORBOARD_LEGACY_KWARGS = {
+    # Keras 1/2 arguments: accepted, with tf.keras's warnings (reworded for torchkeras).
+    'write_grads': '`write_grads` will be ignored by the `TensorBoard` Callback.',
+    'batch_size': '`batch_size` is no longer needed in the `TensorBoard` Callback and will '
+                  'be ignored.',
+    'embeddings_layer_names': '`embeddings_layer_names` will be ignored: the `TensorBoard` '
+                              'Callback does not write embeddings in torchkeras.',
+    'embeddings_data': '`embeddings_data` will be ignored: the `TensorBoard` Callback does '
+                       'not write embeddings in torchkeras.',
+}
 
-    Layout as in tf.keras: ``log_dir/train`` and ``log_dir/validation``, scalars named
-    ``epoch_<metric>`` (``val_`` prefix removed in validation), ``batch_<metric>`` when
-    ``update_freq`` is 'batch' or a number of batches, histograms ``<weight>/histogram``
-    every ``histogram_freq`` epochs.  The graph, images, embeddings and profiling are not
-    written (``write_graph`` and the others are accepted for compatibility).
+
+class TensorBoard(Callback):
+    """Writes logs for TensorBoard through ``torch.utils.tensorboard.SummaryWriter``.
+
+    Layout and names as in tf.keras:
+
+    - ``log_dir/train`` and ``log_dir/validation``; epoch scalars ``epoch_<metric>`` (the
+      ``val_`` prefix dropped in validation), plus ``epoch_learning_rate`` when the
+      optimizer follows a ``LearningRateSchedule`` and ``epoch_steps_per_second`` with
+      ``write_steps_per_second``;
+    - with ``update_freq`` 'batch' or N: ``batch_<metric>`` (and ``batch_steps_per_second``)
+      every N batches, counted over the whole fit;
+    - ``evaluation_<metric>_vs_iterations`` at the end of every evaluation or validation,
+      against the optimizer's step count;
+    - every ``histogram_freq`` epochs, ``<weight>/histogram`` for each weight under its
+      Keras name ('dense/kernel_0') in Keras layout, and with ``write_images`` also
+      ``<weight>/image`` (biases, Dense and convolution kernels drawn as tf.keras draws
+      them; images need ``histogram_freq``, as in tf.keras);
+    - ``write_graph``: the traced model graph (``SummaryWriter.add_graph``), once per fit,
+      after the first batch at the earliest.  A subclassed model is traced on its first
+      training batch, a functional or Sequential model on zeros shaped like its Inputs
+      (the graph does not depend on the values; unknown sizes become 8).  A model that
+      cannot be traced gets a warning, and training goes on;
+    - ``profile_batch``: batch N, or batches N to M (``(N, M)`` or 'N,M'), counted from 1
+      over the fit, run under ``torch.profiler``; the Chrome trace goes to
+      ``log_dir/plugins/profile/<date_time>/<host>.pt.trace.json``, which the
+      torch-tb-profiler TensorBoard plugin reads.  0 turns profiling off.
+
+    Not written: tf.keras's Keras model config summary (the 'keras' tag beside the graph),
+    the TensorFlow trace graph of profiled batches, and embeddings (``embeddings_freq`` and
+    ``embeddings_metadata`` are accepted and ignored).  Batch timings measure the time
+    between the batch hooks, without waiting for queued GPU work.
     """
 
     _supports_tf_logs = True
-    _LEGACY_KWARGS = {'write_grads', 'embeddings_layer_names', 'embeddings_data', 'batch_size'}
 
     def __init__(self, log_dir='logs', histogram_freq=0, write_graph=True, write_images=False,
                  write_steps_per_second=False, update_freq='epoch', profile_batch=0,
                  embeddings_freq=0, embeddings_metadata=None, **kwargs):
         super().__init__()
-        unrecognized = set(kwargs) - self._LEGACY_KWARGS
-        if unrecognized:
-            raise ValueError(f'Unrecognized arguments in `TensorBoard` Callback: '
-                             f'{unrecognized}. Supported kwargs are: {self._LEGACY_KWARGS}')
+        _check_tensorboard_kwargs(kwargs)
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError as e:
@@ -1004,7 +1331,17 @@ class TensorBoard(Callback):
         self.profile_batch = profile_batch
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
+        self._start_batch, self._stop_batch = _profile_range(profile_batch)
+        self._should_trace = (self._start_batch, self._stop_batch) != (0, 0)
+        self._profiler = None
+        self._is_tracing = False
         self._global_train_batch = 0
+        self._epoch_batches = 0
+        self._epoch_start_time = time.perf_counter()
+        self._batch_start_time = 0.0
+        self._graph_pending = False
+        self._graph_inputs = None
+        self._graph_hook = None
         self._writers = {}  # created on first use, so no empty event files
 
     def _writer(self, name):
@@ -1014,47 +1351,259 @@ class TensorBoard(Callback):
         return self._writers[name]
 
     def _implements_train_batch_hooks(self):
-        return self.update_freq != 'epoch'
+        return self.update_freq != 'epoch' or self._should_trace or self.write_steps_per_second
 
+    # ---- hooks
     def on_train_begin(self, logs=None):
         self._global_train_batch = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._global_train_batch += 1
-        if self.update_freq == 'epoch' or self._global_train_batch % self.update_freq:
-            return
-        for name, value in (logs or {}).items():
-            self._writer('train').add_scalar('batch_' + name, float(value),
-                                             self._global_train_batch)
-
-    def on_test_end(self, logs=None):
-        # tf.keras logs evaluation results against the optimizer's step count.
-        if self.model is None or getattr(self.model, 'optimizer', None) is None:
-            return
-        for name, value in (logs or {}).items():
-            self._writer('val').add_scalar(f'evaluation_{name}_vs_iterations', float(value),
-                                           self._global_train_batch)
-
-    def on_epoch_end(self, epoch, logs=None):
-        for name, value in _process_logs(logs).items():
-            if name.startswith('val_'):
-                self._writer('val').add_scalar('epoch_' + name[4:], float(value), epoch)
-            else:
-                self._writer('train').add_scalar('epoch_' + name, float(value), epoch)
-        if self.histogram_freq and epoch % self.histogram_freq == 0:
-            self._log_weights(epoch)
-        for writer in self._writers.values():
-            writer.flush()
-
-    def _log_weights(self, epoch):
-        named_parameters = getattr(self.model, 'named_parameters', None)
-        if named_parameters is None:
-            return
-        for name, parameter in named_parameters():
-            self._writer('train').add_histogram(name + '/histogram',
-                                                parameter.detach().cpu(), epoch)
+        self._graph_pending = bool(self.write_graph)
+        if self._graph_pending:
+            self._watch_first_call()
 
     def on_train_end(self, logs=None):
+        if self._is_tracing:
+            self._stop_trace()
+        self._remove_graph_hook()
+        self._graph_inputs = None
         for writer in self._writers.values():
             writer.close()
         self._writers = {}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_batches = 0
+        self._epoch_start_time = time.perf_counter()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._global_train_batch += 1
+        self._epoch_batches += 1
+        if self.write_steps_per_second:
+            self._batch_start_time = time.perf_counter()
+        if self._should_trace and self._global_train_batch == self._start_batch:
+            self._start_trace()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._maybe_write_graph()
+        if self.update_freq != 'epoch' and self._global_train_batch % self.update_freq == 0:
+            self._log_batch_scalars(logs)
+        if self._is_tracing and self._global_train_batch >= self._stop_batch:
+            self._stop_trace()
+
+    def on_test_end(self, logs=None):
+        optimizer = getattr(self.model, 'optimizer', None)
+        if optimizer is None:
+            return
+        # tf.keras logs evaluation results against the optimizer's step count.
+        step = getattr(optimizer, 'iterations', None)
+        step = self._global_train_batch if step is None else int(step)
+        for name, value in _process_logs(logs).items():
+            self._writer('val').add_scalar(f'evaluation_{name}_vs_iterations', float(value),
+                                           step)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._log_epoch_metrics(epoch, _process_logs(logs))
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
+        self._maybe_write_graph()
+        for writer in self._writers.values():
+            writer.flush()
+
+    # ---- scalars
+    def _log_batch_scalars(self, logs):
+        writer, step = self._writer('train'), self._global_train_batch
+        if self.write_steps_per_second:
+            elapsed = time.perf_counter() - self._batch_start_time
+            writer.add_scalar('batch_steps_per_second', 1.0 / max(elapsed, 1e-9), step)
+        for name, value in (logs or {}).items():
+            writer.add_scalar('batch_' + name, float(value), step)
+
+    def _log_epoch_metrics(self, epoch, logs):
+        """Training scalars (with the learning rate and speed) first, then validation."""
+        if not logs:
+            return
+        train_logs = {k: v for k, v in logs.items() if not k.startswith('val_')}
+        val_logs = {k[4:]: v for k, v in logs.items() if k.startswith('val_')}
+        learning_rate = _scheduled_learning_rate(getattr(self.model, 'optimizer', None))
+        if learning_rate is not None:
+            train_logs['learning_rate'] = learning_rate
+        if self.write_steps_per_second:
+            elapsed = time.perf_counter() - self._epoch_start_time
+            train_logs['steps_per_second'] = self._epoch_batches / max(elapsed, 1e-9)
+        for name, value in train_logs.items():
+            self._writer('train').add_scalar('epoch_' + name, float(value), epoch)
+        for name, value in val_logs.items():
+            self._writer('val').add_scalar('epoch_' + name, float(value), epoch)
+
+    # ---- weights
+    def _log_weights(self, epoch):
+        writer = self._writer('train')
+        for name, value in _weights_for_summaries(self.model):
+            writer.add_histogram(name + '/histogram', value, epoch)
+            image = _weight_as_image(value) if self.write_images else None
+            if image is not None:
+                writer.add_images(name + '/image', image, epoch, dataformats='NHWC')
+
+    # ---- graph
+    def _watch_first_call(self):
+        """Keep the inputs of the model's first call: a subclassed model is traced on them
+        (the trainer runs a graph model's layers directly, so no call is seen there)."""
+        self._graph_inputs = None
+        register = getattr(self.model, 'register_forward_pre_hook', None)
+        if register is not None and self._graph_hook is None:
+            self._graph_hook = register(self._keep_graph_inputs)
+
+    def _keep_graph_inputs(self, module, args):
+        self._graph_inputs = args
+        self._remove_graph_hook()
+
+    def _remove_graph_hook(self):
+        if self._graph_hook is not None:
+            self._graph_hook.remove()
+            self._graph_hook = None
+
+    def _maybe_write_graph(self):
+        if not self._graph_pending:
+            return
+        self._graph_pending = False
+        self._remove_graph_hook()
+        example = self._graph_inputs or _zeros_like_inputs(self.model)
+        self._graph_inputs = None
+        if example is None:
+            _logger.warning('TensorBoard: write_graph=True but model %s has no Keras Inputs '
+                            'and was not called during training, so there is no input to '
+                            'trace; the graph is not written.', getattr(self.model, 'name', ''))
+            return
+        self._add_graph(example)
+
+    def _add_graph(self, example):
+        try:
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter('ignore')  # tracer notes about a graph only drawn
+                self._writer('train').add_graph(self.model, example, use_strict_trace=False)
+        except Exception as error:  # noqa: BLE001 - tracing fails in many ways; it is optional
+            _logger.warning('TensorBoard: could not write the graph of model %s (%s: %s).',
+                            getattr(self.model, 'name', ''), type(error).__name__,
+                            (str(error).splitlines() or [''])[0])
+        finally:
+            # The traced call may have added activity losses that no step should count.
+            clear = getattr(self.model, '_clear_activity_losses', None)
+            if clear is not None:
+                clear()
+
+    # ---- profiler
+    def _start_trace(self):
+        activities = [torch.profiler.ProfilerActivity.CPU]
+        if torch.cuda.is_available():
+            activities.append(torch.profiler.ProfilerActivity.CUDA)
+        try:
+            profiler = torch.profiler.profile(activities=activities)
+            profiler.start()
+        except Exception as error:  # noqa: BLE001 - as tf.keras: profiler errors are not fatal
+            _logger.error('Failed to start profiler: %s', error)
+            return
+        self._profiler = profiler
+        self._is_tracing = True
+
+    def _stop_trace(self):
+        profiler, self._profiler = self._profiler, None
+        self._is_tracing = False
+        try:
+            profiler.stop()
+            path = self._profile_path()
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            profiler.export_chrome_trace(path + '.tmp')
+            os.replace(path + '.tmp', path)
+        except Exception as error:  # noqa: BLE001 - as tf.keras: profiler errors are not fatal
+            _logger.error('Failed to stop profiler: %s', error)
+
+    def _profile_path(self):
+        # tf.keras's layout: log_dir/plugins/profile/<run date>/<host>.<format>
+        run = time.strftime('%Y_%m_%d_%H_%M_%S')
+        return os.path.join(self.log_dir, 'plugins', 'profile', run,
+                            socket.gethostname() + '.pt.trace.json')
+
+
+def _check_tensorboard_kwargs(kwargs):
+    for name, message in _TENSORBOARD_LEGACY_KWARGS.items():
+        if kwargs.get(name):
+            _logger.warning(message)
+    unrecognized = set(kwargs) - set(_TENSORBOARD_LEGACY_KWARGS)
+    if unrecognized:
+        raise ValueError(f'Unrecognized arguments in `TensorBoard` Callback: {unrecognized}. '
+                         f'Supported kwargs are: {set(_TENSORBOARD_LEGACY_KWARGS)}')
+
+
+def _profile_range(profile_batch):
+    """(first, last) batch to profile, 1-based over the fit; (0, 0) turns profiling off."""
+    message = ('profile_batch must be a non-negative integer or 2-tuple of positive '
+               'integers. A pair of positive integers signifies a range of batches to '
+               f'profile. Found: {profile_batch}')
+    value = profile_batch
+    if isinstance(value, str):  # the legacy 'start,stop' spelling
+        try:
+            value = [int(part) for part in value.split(',')]
+        except ValueError:
+            raise ValueError(message) from None
+        value = value[0] if len(value) == 1 else value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        start = stop = int(value)
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        start, stop = value
+    else:
+        raise ValueError(message)
+    if start < 0 or stop < start:
+        raise ValueError(message)
+    return start, stop
+
+
+def _scheduled_learning_rate(optimizer):
+    """The current rate of an optimizer driven by a LearningRateSchedule (tf.keras logs it
+    as 'learning_rate'); None for a constant rate."""
+    from torchkeras.optimizers import schedules
+    schedule = getattr(optimizer, '_learning_rate', None)
+    if not isinstance(schedule, schedules.LearningRateSchedule):
+        return None
+    return float(schedule(optimizer.iterations))
+
+
+def _weights_for_summaries(model):
+    """(name, numpy value) per weight: Keras names ('dense/kernel_0') and layout, as tf.keras
+    writes them; torch parameter names for a model without Keras weights."""
+    weights = list(getattr(model, 'weights', None) or [])
+    if weights and all(isinstance(getattr(w, 'name', None), str) and hasattr(w, 'numpy')
+                       for w in weights):
+        return [(w.name.replace(':', '_'), w.numpy()) for w in weights]
+    named_parameters = getattr(model, 'named_parameters', None)
+    if named_parameters is None:
+        return []
+    return [(name, p.detach().float().cpu().numpy()) for name, p in named_parameters()]
+
+
+def _weight_as_image(value):
+    """A Keras-layout weight as an NHWC image batch, as tf.keras draws it; None when it
+    cannot be drawn (e.g. 3-D convolution kernels)."""
+    image = np.squeeze(np.asarray(value, dtype=np.float32))
+    if image.ndim == 1:  # a bias: one row
+        image = image.reshape(1, image.shape[0], 1, 1)
+    elif image.ndim == 2:  # a Dense kernel, drawn wider than tall
+        if image.shape[0] > image.shape[1]:
+            image = image.T
+        image = image.reshape(1, image.shape[0], image.shape[1], 1)
+    elif image.ndim == 3:  # a 1-D convolution kernel: one image per output channel
+        if backend.image_data_format() == 'channels_last':
+            image = np.transpose(image, (2, 0, 1))
+        image = image.reshape(image.shape + (1,))
+    if image.ndim == 4 and image.shape[-1] in (1, 3, 4):
+        return image
+    return None
+
+
+def _zeros_like_inputs(model):
+    """Zeros shaped like the model's Keras Inputs (batch 1, unknown sizes 8), on its device."""
+    inputs = getattr(model, 'inputs', None)
+    if not inputs or not all(hasattr(t, 'shape') and hasattr(t, 'torch_dtype')
+                             for t in inputs):
+        return None
+    parameter = next(iter(model.parameters()), None)
+    device = parameter.device if parameter is not None else torch.device('cpu')
+    return tuple(torch.zeros([1] + [size or 8 for size in t.shape[1:]], dtype=t.torch_dtype,
+                             device=device) for t in inputs)
