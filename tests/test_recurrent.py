@@ -688,3 +688,74 @@ def test_vendored_keras_fixture(build, path):
     got = predict(model, [arrays['in_0']])
     np.testing.assert_allclose(got[0], arrays['out_0'], atol=1e-5, rtol=1e-4)
     assert [l for l in model.layers if isinstance(l, LSTM)][0].last_call_path == path
+
+
+# --------------------------------------------------------------------------- constants
+class ConditionedCell(layers.Layer):
+    """Keras's conditioned-RNN pattern: every step also sees ``constants[0]`` (batch, cdim)."""
+
+    def __init__(self, units, cdim, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.cdim, self.state_size = units, cdim, units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name='kernel')
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                name='recurrent_kernel')
+        self.constant_kernel = self.add_weight(shape=(self.cdim, self.units),
+                                               name='constant_kernel')
+
+    def call(self, inputs, states, constants):
+        out = torch.tanh(inputs @ self.kernel + states[0] @ self.recurrent_kernel
+                         + constants[0] @ self.constant_kernel)
+        return out, [out]
+
+    def get_config(self):
+        return dict(super().get_config(), units=self.units, cdim=self.cdim)
+
+
+def conditioned_reference(x, c, kernel, recurrent, constant):
+    h, outputs = np.zeros((x.shape[0], kernel.shape[1])), []
+    for t in range(x.shape[1]):
+        h = np.tanh(x[:, t] @ kernel + h @ recurrent + c @ constant)
+        outputs.append(h)
+    return np.stack(outputs, axis=1)
+
+
+def conditioned_model():
+    x, c = torchkeras.Input((5, 3)), torchkeras.Input((4,))
+    rnn = RNN(ConditionedCell(6, 4), return_sequences=True)
+    return torchkeras.Model([x, c], rnn(x, constants=c)), rnn
+
+
+def test_constants_reach_every_step_and_survive_saving(tmp_path):
+    model, rnn = conditioned_model()
+    rs = np.random.RandomState(0)
+    model.set_weights([rs.standard_normal(w.shape).astype('float32') * 0.3
+                       for w in model.get_weights()])
+    x, c = rs.rand(2, 5, 3).astype('float32'), rs.rand(2, 4).astype('float32')
+    expected = conditioned_reference(x, c, *model.get_weights())
+    np.testing.assert_allclose(model.predict([x, c], verbose=0), expected, atol=1e-5)
+    assert rnn.last_call_path == 'loop' and rnn.get_config()['num_constants'] == 1
+    assert [len(n.inbound_layers) for n in rnn.inbound_nodes] == [2]  # constants are inputs
+    # Keras's list form: the constants last, once the layer knows how many there are.
+    direct = rnn([torch.as_tensor(x), torch.as_tensor(c)])
+    np.testing.assert_allclose(direct.detach().numpy(), expected, atol=1e-5)
+    for name in ('model.h5', 'model.keras'):
+        model.save(tmp_path / name)
+        loaded = torchkeras.models.load_model(tmp_path / name,
+                                              custom_objects={'ConditionedCell': ConditionedCell})
+        np.testing.assert_allclose(loaded.predict([x, c], verbose=0), expected, atol=1e-5)
+
+
+def test_constants_train_the_constant_kernel():
+    model, _ = conditioned_model()
+    model.compile(optimizer='sgd', loss='mse')
+    before = model.get_weights()[2].copy()
+    model.fit([np.random.rand(8, 5, 3), np.random.rand(8, 4)], np.ones((8, 5, 6)), verbose=0)
+    assert not np.allclose(model.get_weights()[2], before)
+
+
+def test_constants_for_a_cell_without_them_is_a_clear_error():
+    with pytest.raises(ValueError, match='does not support constants'):
+        LSTM(3)(torch.zeros(2, 5, 4), constants=[torch.zeros(2, 4)])

@@ -536,6 +536,16 @@ class Layer(nn.Module):
             raise AttributeError('Layer %s has no inbound nodes.' % self.name)
         return self._inbound_nodes[0].outputs
 
+    @property
+    def inbound_nodes(self):
+        """The graph nodes where this layer was called (Keras 2's ``inbound_nodes``)."""
+        return self._inbound_nodes
+
+    @property
+    def outbound_nodes(self):
+        """The graph nodes that consume this layer's outputs."""
+        return self._outbound_nodes
+
     def get_input_at(self, node_index):
         return self._inbound_nodes[node_index].input_tensors
 

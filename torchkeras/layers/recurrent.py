@@ -231,12 +231,13 @@ def _output_size(cell):
     return int(size) if size is not None else _state_sizes(cell)[0]
 
 
-def _call_cell(cell, inputs, states, training):
+def _call_cell(cell, inputs, states, training, constants=None):
     """One step of any cell: (output, list of new states)."""
+    extra = {} if constants is None else {'constants': constants}
     if isinstance(cell, Layer):
-        output, new_states = cell.forward(inputs, states, training=training)
+        output, new_states = cell.forward(inputs, states, training=training, **extra)
     else:
-        output, new_states = cell.call(inputs, states)
+        output, new_states = cell.call(inputs, states, **extra)
     if not isinstance(new_states, (list, tuple)):
         new_states = [new_states]
     return output, list(new_states)
@@ -679,6 +680,7 @@ class RNN(Layer):
                  **kwargs):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
+        num_constants = kwargs.pop('num_constants', 0)  # written by get_config, as tf.keras
         if not hasattr(cell, 'call') or not hasattr(cell, 'state_size'):
             raise ValueError('Argument `cell` should have a `call` method and a `state_size` '
                              'attribute. Received: cell=%r' % (cell,))
@@ -697,6 +699,7 @@ class RNN(Layer):
         self.last_call_path = None  # 'fused' | 'packed' | 'loop': what the last call ran
         self._stateful_batch = None
         self._cell_storage = None   # set by Bidirectional: one torch module for both directions
+        self._num_constants = int(num_constants or 0)
 
     def build(self, input_shape):
         shape = _sequence_shape(input_shape)
@@ -713,14 +716,15 @@ class RNN(Layer):
         self.input_spec = InputSpec(ndim=3, axes={-1: shape[-1]})
 
     # ------------------------------------------------------------------------ call
-    def call(self, inputs, mask=None, training=None, initial_state=None):
+    def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
+        inputs, constants = self._split_constants(inputs, constants)
         inputs, initial_state = _split_initial_state(inputs, initial_state)
         mask = _first_mask(mask)
         if self.time_major:
             inputs = inputs.transpose(0, 1)
             mask = None if mask is None else mask.transpose(0, 1)
         states = self._initial_states(inputs, initial_state)
-        sequence, last, states = self._run(inputs, mask, states, training)
+        sequence, last, states = self._run(inputs, mask, states, training, constants)
         self._remember_states(states)
         output = sequence if self.return_sequences else last
         if self.return_sequences and self.time_major:
@@ -729,7 +733,25 @@ class RNN(Layer):
             return [output] + list(states)
         return output
 
-    def _run(self, x, mask, states, training):
+    def _split_constants(self, inputs, constants):
+        """Keras's ``constants=``: tensors every step of the cell receives as
+        ``cell.call(inputs, states, constants=[...])``.  A layer called with them once (or
+        loaded with ``num_constants``) also takes them at the end of a list of inputs."""
+        if constants is None and self._num_constants and isinstance(inputs, (list, tuple)):
+            count = self._num_constants
+            inputs, constants = list(inputs[:-count]), list(inputs[-count:])
+            inputs = inputs[0] if len(inputs) == 1 else inputs
+        if constants is None:
+            return inputs, None
+        constants = list(constants) if isinstance(constants, (list, tuple)) else [constants]
+        if 'constants' not in inspect.signature(self.cell.call).parameters:
+            raise ValueError('RNN cell %r does not support constants: its call() takes no '
+                             '`constants` argument. Received: constants=%r'
+                             % (self.cell, constants))
+        self._num_constants = len(constants)
+        return inputs, constants
+
+    def _run(self, x, mask, states, training, constants=None):
         """(every output, last output, final states) of batch-first ``x`` by Keras's rules;
         the packed path leaves out the sequence when the layer returns the last output."""
         steps = x.shape[1]
@@ -738,9 +760,10 @@ class RNN(Layer):
             # Shapes only: one step of the same code, its output stretched to the length.
             x, mask = x[:, :1], None
         in_masks, rec_masks = self._dropout_masks(x, training)
-        path, lengths = self._choose_path(mask, training)
+        path, lengths = self._choose_path(mask, training, constants)
         if path == 'loop':
-            sequence, last, states = self._run_loop(x, mask, states, in_masks, rec_masks, training)
+            sequence, last, states = self._run_loop(x, mask, states, in_masks, rec_masks, training,
+                                                    constants)
         else:
             sequence, last, states = self._run_fused(x, states, in_masks, lengths)
         if inferring and sequence is not None:
@@ -754,10 +777,10 @@ class RNN(Layer):
             return self.cell._dropout_masks(x.shape[0], x, training)
         return None, None
 
-    def _choose_path(self, mask, training):
+    def _choose_path(self, mask, training, constants=None):
         cell = self.cell
-        if not isinstance(cell, _TorchRNNCell) or cell._fused_mode() is None \
-                or cell._needs_loop(training):
+        if constants is not None or not isinstance(cell, _TorchRNNCell) \
+                or cell._fused_mode() is None or cell._needs_loop(training):
             return 'loop', None
         if mask is None:
             return 'fused', None
@@ -791,12 +814,12 @@ class RNN(Layer):
                                           self.zero_output_for_mask)
         return sequence, sequence[:, -1], final
 
-    def _run_loop(self, x, mask, states, in_masks, rec_masks, training):
+    def _run_loop(self, x, mask, states, in_masks, rec_masks, training, constants=None):
         """Step by step; masked steps keep the state and repeat the previous output."""
         if self.go_backwards:
             x = x.flip(1)
             mask = None if mask is None else mask.flip(1)
-        step = self._step_function(x, in_masks, rec_masks, training)
+        step = self._step_function(x, in_masks, rec_masks, training, constants)
         outputs, previous, zeros = [], None, None
         cells = _builtin_cells(self.cell)
         for cell in cells:  # stacked/custom cells: one dropout mask per sequence, as in Keras
@@ -818,8 +841,10 @@ class RNN(Layer):
                 cell._mask_cache = None
         return torch.stack(outputs, dim=1), outputs[-1], states
 
-    def _step_function(self, x, in_masks, rec_masks, training):
+    def _step_function(self, x, in_masks, rec_masks, training, constants=None):
         cell = self.cell
+        if constants is not None:
+            return lambda t, states: _call_cell(cell, x[:, t], states, training, constants)
         if isinstance(cell, _TorchRNNCell):
             params = cell._params()
             projected = cell._input_projection(x, params, in_masks)  # one matmul for all steps
@@ -915,6 +940,8 @@ class RNN(Layer):
         config.update(return_sequences=self.return_sequences, return_state=self.return_state,
                       go_backwards=self.go_backwards, stateful=self.stateful,
                       unroll=self.unroll, time_major=self.time_major)
+        if self._num_constants:
+            config['num_constants'] = self._num_constants
         return config
 
     @classmethod
