@@ -566,3 +566,516 @@ def test_update_state_makes_no_host_sync_on_cuda():
     finally:
         torch.cuda.set_sync_debug_mode('default')
     assert all(state.device.type == 'cuda' for m in binary + sparse for state in m.variables)
+
+
+# ======================================================= metrics added for tf.keras 2.21
+# F-scores, R2, IoU, X-at-Y, MeanRelativeError, MeanTensor and PyMetric.  Expected values
+# come from the numpy formulas below or are worked by hand in the comments (the hand
+# examples are the ones in the tf.keras docstrings).
+
+def np_fbeta(y_true, y_pred, beta=1.0, threshold=None, average=None, weights=None):
+    if threshold is None:
+        positive = (y_pred >= y_pred.max(-1, keepdims=True)) & (np.abs(y_pred) > 1e-9)
+    else:
+        positive = y_pred > threshold
+    positive = positive.astype('float64')
+    w = np.ones((len(y_true), 1)) if weights is None else np.asarray(weights)[:, None]
+    axis = None if average == 'micro' else 0
+    tp = np.sum(positive * y_true * w, axis)
+    fp = np.sum(positive * (1 - y_true) * w, axis)
+    fn = np.sum((1 - positive) * y_true * w, axis)
+    support = np.sum(y_true * w, axis)
+    precision, recall = safe_div(tp, tp + fp), safe_div(tp, tp + fn)
+    scores = (1 + beta ** 2) * safe_div(precision * recall, beta ** 2 * precision + recall)
+    if average == 'weighted':
+        return np.sum(scores * support / support.sum())
+    return scores if average is None else np.mean(scores)
+
+
+def test_f1_score_hand_example():
+    # Per class (threshold 0.5): tp/fp/fn = 1/0/2, 2/1/0, 1/1/0, so precision 1, 2/3, 1/2
+    # and recall 1/3, 1, 1: F1 = 0.5, 0.8, 2/3.
+    y_true = t([[1, 1, 1], [1, 0, 0], [1, 1, 0]])
+    y_pred = t([[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
+    metric = metrics.F1Score(threshold=0.5)
+    metric.update_state(y_true, y_pred)
+    np.testing.assert_allclose(value(metric), [0.5, 0.8, 2 / 3], rtol=1e-6)
+    beta = metrics.FBetaScore(beta=2.0, threshold=0.5)
+    beta.update_state(y_true, y_pred)
+    # F2 = 5 p r / (4 p + r): 5/3 / (13/3) = 5/13, 10/3 / (11/3) = 10/11, 2.5 / 3 = 5/6
+    np.testing.assert_allclose(value(beta), [5 / 13, 10 / 11, 5 / 6], rtol=1e-6)
+    assert metric.name == 'f1_score' and beta.name == 'fbeta_score'
+
+
+@pytest.mark.parametrize('average', [None, 'micro', 'macro', 'weighted'])
+@pytest.mark.parametrize('beta,threshold', [(1.0, None), (2.0, 0.5), (0.5, 0.3)])
+def test_fbeta_score_matches_numpy_over_batches(average, beta, threshold):
+    rng = np.random.default_rng(5)
+    y_true = (rng.uniform(size=(30, 4)) > 0.5).astype('float64')
+    y_pred = np.round(rng.uniform(size=(30, 4)), 1)  # ties for the argmax rule
+    y_pred[::7] = 0.0  # all-zero rows predict nothing
+    weights = rng.uniform(size=30)
+    metric = metrics.FBetaScore(average=average, beta=beta, threshold=threshold)
+    for rows in (slice(0, 10), slice(10, 30)):
+        metric.update_state(t(y_true[rows]), t(y_pred[rows]), sample_weight=t(weights[rows]))
+    expected = np_fbeta(y_true, y_pred, beta, threshold, average, weights)
+    assert value(metric).shape == np.shape(expected)
+    np.testing.assert_allclose(value(metric), expected, rtol=1e-5, atol=1e-7)
+    metric.reset_state()
+    assert np.all(value(metric) == 0)
+
+
+def test_fbeta_score_argument_and_shape_errors():
+    with pytest.raises(ValueError, match='average'):
+        metrics.F1Score(average='mean')
+    with pytest.raises(ValueError, match='beta=0'):
+        metrics.FBetaScore(beta=0)
+    with pytest.raises(ValueError, match='threshold=1.5'):
+        metrics.F1Score(threshold=1.5)
+    with pytest.raises(ValueError, match='y_true.shape=\\(2, 3, 4\\)'):
+        metrics.F1Score().update_state(torch.zeros(2, 3, 4), torch.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match='no value yet'):
+        metrics.F1Score().result()
+    assert metrics.FBetaScore(beta=2).get_config()['beta'] == 2.0  # ints accepted here
+
+
+def np_r2(y_true, y_pred, weights=None):
+    w = np.ones_like(y_true) if weights is None else np.broadcast_to(
+        np.reshape(weights, (len(y_true), -1)), y_true.shape)
+    mean = np.sum(w * y_true, 0) / np.sum(w, 0)
+    residual = np.sum(w * (y_true - y_pred) ** 2, 0)
+    total = np.sum(w * (y_true - mean) ** 2, 0)
+    return 1 - residual / total, total
+
+
+def test_r2_score_hand_example():
+    # mean 8/3; total = 25/9 + 16/9 + 1/9 = 14/3; residual = 1 + 0 + 1 = 2; R2 = 1 - 3/7.
+    metric = metrics.R2Score()
+    metric.update_state(t([[1], [4], [3]]), t([[2], [4], [4]]))
+    assert value(metric) == pytest.approx(4 / 7, rel=1e-6)
+    assert metric.name == 'r2_score'
+
+
+@pytest.mark.parametrize('aggregation', [None, 'uniform_average', 'variance_weighted_average'])
+def test_r2_score_matches_numpy(aggregation):
+    rng = np.random.default_rng(6)
+    y_true = rng.normal(size=(40, 3)) * [1.0, 2.0, 0.5]
+    y_pred = y_true + rng.normal(size=(40, 3))
+    weights = rng.uniform(size=40)
+    metric = metrics.R2Score(class_aggregation=aggregation)
+    for rows in (slice(0, 15), slice(15, 40)):
+        metric.update_state(t(y_true[rows]), t(y_pred[rows]), sample_weight=t(weights[rows]))
+    scores, total = np_r2(y_true, y_pred, weights)
+    expected = {None: scores, 'uniform_average': np.mean(scores),
+                'variance_weighted_average': np.sum(total * scores) / np.sum(total)}
+    np.testing.assert_allclose(value(metric), expected[aggregation], rtol=1e-5)
+
+
+def test_adjusted_r2_counts_every_element_as_a_sample():
+    # tf.keras's n is the number of y_true elements seen (20 rows x 2 columns = 40).
+    rng = np.random.default_rng(7)
+    y_true = rng.normal(size=(20, 2))
+    y_pred = y_true + 0.5 * rng.normal(size=(20, 2))
+    metric = metrics.R2Score(num_regressors=3)
+    metric.update_state(t(y_true), t(y_pred))
+    r2 = np.mean(np_r2(y_true, y_pred)[0])
+    assert value(metric) == pytest.approx(1 - (1 - r2) * 39 / (40 - 3 - 1), rel=1e-5)
+    small = metrics.R2Score(num_regressors=5)
+    small.update_state(t(y_true[:2]), t(y_pred[:2]))  # n = 4 < p + 1: plain R2
+    with pytest.warns(UserWarning, match='More independent predictors'):
+        assert value(small) == pytest.approx(np.mean(np_r2(y_true[:2], y_pred[:2])[0]),
+                                             rel=1e-5)
+
+
+def test_r2_score_constant_column_scores_zero_and_errors():
+    # total = 0 for a constant column: the infinite score becomes 0, as in tf.keras.
+    metric = metrics.R2Score(class_aggregation=None)
+    metric.update_state(t([[1.0, 1.0], [2.0, 1.0]]), t([[1.0, 0.0], [2.0, 0.0]]))
+    np.testing.assert_allclose(value(metric), [1.0, 0.0])
+    with pytest.raises(ValueError, match='class_aggregation'):
+        metrics.R2Score(class_aggregation='mean')
+    with pytest.raises(ValueError, match='num_regressors=-1'):
+        metrics.R2Score(num_regressors=-1)
+    with pytest.raises(ValueError, match='2D inputs'):
+        metrics.R2Score().update_state(torch.zeros(4), torch.zeros(4))
+
+
+def np_confusion_matrix(y_true, y_pred, num_classes, weights=None):
+    matrix = np.zeros((num_classes, num_classes))
+    np.add.at(matrix, (y_true.ravel(), y_pred.ravel()),
+              1.0 if weights is None else weights.ravel())
+    return matrix
+
+
+def np_iou(matrix, target_class_ids):
+    tp = np.diag(matrix)
+    denominator = (matrix.sum(0) + matrix.sum(1) - tp)[target_class_ids]
+    iou = safe_div(tp[target_class_ids], denominator)
+    return safe_div(np.sum(iou), np.sum(denominator != 0))
+
+
+def test_iou_hand_examples():
+    # cm = [[1, 1], [1, 1]]: iou of each class = 1 / (2 + 2 - 1).
+    y_true, y_pred = t([0, 0, 1, 1]), t([0, 1, 0, 1])
+    iou, mean_iou = metrics.IoU(num_classes=2, target_class_ids=[0]), metrics.MeanIoU(2)
+    for metric in (iou, mean_iou):
+        metric.update_state(y_true, y_pred)
+        assert value(metric) == pytest.approx(1 / 3)
+        metric.reset_state()
+        # cm = [[0.3, 0.3], [0.3, 0.1]]: iou = 0.3 / 0.9 and 0.1 / 0.7.
+        metric.update_state(y_true, y_pred, sample_weight=t([0.3, 0.3, 0.3, 0.1]))
+    assert value(iou) == pytest.approx(1 / 3, rel=1e-6)
+    assert value(mean_iou) == pytest.approx((1 / 3 + 1 / 7) / 2, rel=1e-6)
+
+
+def test_binary_iou_thresholds_with_greater_or_equal():
+    # y_pred >= 0.3 -> [0, 0, 1, 1]; cm = [[0.2, 0.4], [0.3, 0.1]] with the weights:
+    # iou = 0.2 / (0.6 + 0.5 - 0.2), 0.1 / (0.4 + 0.5 - 0.1).
+    metric = metrics.BinaryIoU(target_class_ids=[0, 1], threshold=0.3)
+    metric.update_state(t([0, 1, 0, 1]), t([0.1, 0.2, 0.4, 0.7]))
+    assert value(metric) == pytest.approx(1 / 3)
+    metric.reset_state()
+    metric.update_state(t([0, 1, 0, 1]), t([0.1, 0.2, 0.4, 0.7]),
+                        sample_weight=t([0.2, 0.3, 0.4, 0.1]))
+    assert value(metric) == pytest.approx((0.2 / 0.9 + 0.1 / 0.8) / 2, rel=1e-6)
+    on_threshold = metrics.BinaryIoU(target_class_ids=[1], threshold=0.5)
+    on_threshold.update_state(t([1]), t([0.5]))  # 0.5 >= 0.5 is class 1
+    assert value(on_threshold) == 1.0
+
+
+def test_one_hot_iou_hand_example():
+    # argmax: true [2, 0, 1, 0], predicted [2, 2, 0, 2]; cm (weights 0.1..0.4) =
+    # [[0, 0, 0.6], [0.3, 0, 0], [0, 0, 0.1]]: iou_0 = 0 / 0.9, iou_2 = 0.1 / 0.7.
+    y_true = t([[0, 0, 1], [1, 0, 0], [0, 1, 0], [1, 0, 0]])
+    y_pred = t([[0.2, 0.3, 0.5], [0.1, 0.2, 0.7], [0.5, 0.3, 0.1], [0.1, 0.4, 0.5]])
+    weights = t([0.1, 0.2, 0.3, 0.4])
+    one_hot, mean = metrics.OneHotIoU(3, [0, 2]), metrics.OneHotMeanIoU(3)
+    for metric in (one_hot, mean):
+        metric.update_state(y_true, y_pred, sample_weight=weights)
+    assert value(one_hot) == pytest.approx((0 + 1 / 7) / 2, rel=1e-6)
+    assert value(mean) == pytest.approx((0 + 0 + 1 / 7) / 3, rel=1e-6)
+
+
+@pytest.mark.parametrize('ignore_class', [None, 1, 255])
+def test_mean_iou_on_segmentation_maps_matches_numpy(ignore_class):
+    rng = np.random.default_rng(8)
+    y_true = rng.integers(0, 4, size=(3, 5, 6))
+    if ignore_class == 255:
+        y_true[:, 0] = 255  # an "unlabelled" id outside the classes
+    scores = rng.uniform(size=(3, 5, 6, 4))
+    weights = rng.uniform(size=(3, 5, 6))
+    metric = metrics.MeanIoU(4, ignore_class=ignore_class, sparse_y_pred=False)
+    metric.update_state(t(y_true), t(scores), sample_weight=t(weights))
+    keep = np.ones_like(y_true, bool) if ignore_class is None else y_true != ignore_class
+    matrix = np_confusion_matrix(y_true[keep], scores.argmax(-1)[keep], 4, weights[keep])
+    np.testing.assert_allclose(metric.total_cm.numpy(), matrix, rtol=1e-6)
+    assert value(metric) == pytest.approx(np_iou(matrix, [0, 1, 2, 3]), rel=1e-6)
+
+
+def test_iou_per_image_weights_broadcast_over_pixels():
+    y_true, y_pred = np.array([[[0, 1], [1, 1]], [[0, 0], [1, 0]]]), np.zeros((2, 2, 2), int)
+    metric = metrics.MeanIoU(2)
+    metric.update_state(t(y_true), t(y_pred), sample_weight=t([1.0, 3.0]))
+    weights = np.broadcast_to(np.array([1.0, 3.0])[:, None, None], y_true.shape)
+    np.testing.assert_allclose(metric.total_cm.numpy(),
+                               np_confusion_matrix(y_true, y_pred, 2, weights))
+
+
+def test_iou_argument_and_range_errors():
+    with pytest.raises(ValueError, match='target_class_ids=\\[3\\]'):
+        metrics.IoU(num_classes=3, target_class_ids=[3])
+    with pytest.raises(ValueError, match='\\[0, 3\\)'):
+        metrics.MeanIoU(3).update_state(t([0, 3]), t([0, 1]))
+    ignored = metrics.MeanIoU(3, ignore_class=-1)
+    ignored.update_state(t([0, -1]), t([0, 1]))  # the ignored id is not range-checked
+    assert value(ignored) == 1.0
+
+
+def np_rates_at_thresholds(y_true, y_pred, num_thresholds, weights=None):
+    if num_thresholds == 1:
+        thresholds = np.array([0.5])
+    else:
+        thresholds = np.linspace(0.0, 1.0, num_thresholds)
+    w = np.ones_like(y_pred) if weights is None else np.broadcast_to(weights, y_pred.shape)
+    predicted = y_pred.ravel()[None, :] > thresholds[:, None]
+    positive, weights = y_true.ravel()[None, :] == 1, w.ravel()[None, :]
+    tp = np.sum(predicted * positive * weights, 1)
+    fp = np.sum(predicted * ~positive * weights, 1)
+    fn = np.sum(~predicted * positive * weights, 1)
+    tn = np.sum(~predicted * ~positive * weights, 1)
+    return {'recall': safe_div(tp, tp + fn), 'specificity': safe_div(tn, tn + fp),
+            'precision': safe_div(tp, tp + fp)}
+
+
+def np_max_under_constraint(constrained, dependent, value):
+    feasible = constrained >= value
+    return np.max(dependent[feasible]) if feasible.any() else 0.0
+
+
+def test_precision_at_recall_hand_example():
+    # Thresholds below 0.3 keep 4 predictions (tp 2, fp 2): recall 1, precision 1/2;
+    # from 0.3 to 0.8 the two 0.8s (tp 1, fp 1): recall 1/2, precision 1/2; above, none.
+    metric = metrics.PrecisionAtRecall(0.5)
+    metric.update_state(t([0, 0, 0, 1, 1]), t([0, 0.3, 0.8, 0.3, 0.8]))
+    assert value(metric) == pytest.approx(0.5)
+    assert metric.name == 'precision_at_recall'
+
+
+X_AT_Y = [
+    (metrics.PrecisionAtRecall, 'recall', 'precision'),
+    (metrics.RecallAtPrecision, 'precision', 'recall'),
+    (metrics.SensitivityAtSpecificity, 'specificity', 'recall'),
+    (metrics.SpecificityAtSensitivity, 'recall', 'specificity'),
+]
+
+
+@pytest.mark.parametrize('num_thresholds', [1, 2, 11, 200])
+@pytest.mark.parametrize('cls,constrained,dependent', X_AT_Y,
+                         ids=[case[0].__name__ for case in X_AT_Y])
+def test_x_at_y_metrics_match_numpy(cls, constrained, dependent, num_thresholds):
+    rng = np.random.default_rng(9)
+    y_true = (rng.uniform(size=(50, 1)) > 0.5).astype('float64')
+    y_pred = np.clip(0.4 * y_true + 0.7 * rng.uniform(size=(50, 1)), 0, 1)
+    y_pred[:3], y_pred[-3:] = 0.0, 1.0  # on the end thresholds: positive for none of them
+    weights = rng.uniform(size=50)
+    for value_ in (0.0, 0.45, 0.8, 1.0):
+        metric = cls(value_, num_thresholds=num_thresholds)
+        metric.update_state(t(y_true[:20]), t(y_pred[:20]), sample_weight=t(weights[:20]))
+        metric.update_state(t(y_true[20:]), t(y_pred[20:]), sample_weight=t(weights[20:]))
+        rates = np_rates_at_thresholds(y_true, y_pred, num_thresholds, weights[:, None])
+        expected = np_max_under_constraint(rates[constrained], rates[dependent], value_)
+        assert value(metric) == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def test_x_at_y_class_id_and_errors():
+    rng = np.random.default_rng(10)
+    y_true = (rng.uniform(size=(30, 3)) > 0.5).astype('float64')
+    y_pred = rng.uniform(size=(30, 3))
+    metric = metrics.RecallAtPrecision(0.5, num_thresholds=21, class_id=2)
+    metric.update_state(t(y_true), t(y_pred))
+    rates = np_rates_at_thresholds(y_true[:, 2], y_pred[:, 2], 21)
+    assert value(metric) == pytest.approx(
+        np_max_under_constraint(rates['precision'], rates['recall'], 0.5), rel=1e-6)
+    with pytest.raises(ValueError, match='recall=1.5'):
+        metrics.PrecisionAtRecall(1.5)
+    with pytest.raises(ValueError, match='num_thresholds=0'):
+        metrics.SensitivityAtSpecificity(0.5, num_thresholds=0)
+
+
+def test_zero_predictions_count_as_negatives_at_threshold_zero():
+    # Thresholds [0, 0.5, 1] are evenly spaced (the bucketed path); p = 0 is not > 0, so
+    # the positive predicted 0 is a false negative at every threshold: recall 1/2 at 0.
+    recall = metrics.Recall(thresholds=[0.0, 0.5, 1.0])
+    recall.update_state(t([1, 1, 0]), t([0.0, 0.7, 0.0]))
+    np.testing.assert_allclose(value(recall), [0.5, 0.5, 0.0])
+    negatives = metrics.TrueNegatives(thresholds=[0.0, 0.5, 1.0])
+    negatives.update_state(t([1, 1, 0]), t([0.0, 0.7, 0.0]))
+    np.testing.assert_allclose(value(negatives), [1.0, 1.0, 1.0])
+
+
+def test_soft_labels_count_as_positive_in_confusion_metrics():
+    # tf.keras casts y_true to bool before counting, on both the bucketed and the direct
+    # paths: 0.3 is a positive label.
+    for thresholds in ([0.0, 0.5, 1.0], [0.3]):
+        positives = metrics.TruePositives(thresholds=thresholds)
+        positives.update_state(t([0.3, 0.0]), t([0.9, 0.9]))
+        assert np.all(np.atleast_1d(value(positives))[:2] == 1.0)
+
+
+def test_f1_score_keeps_float64():
+    metric = metrics.F1Score(average='macro', dtype='float64')
+    metric.update_state(t([[1, 0], [0, 1]]), t([[0.9, 0.1], [0.8, 0.2]]))
+    # class 0: tp 1, fp 1 -> F1 2/3; class 1: tp 0 -> 0
+    assert value(metric).dtype == np.float64
+    assert value(metric) == pytest.approx(1 / 3)
+
+
+def test_mean_relative_error_hand_example():
+    # |y_pred - y_true| / normalizer = [1, 1/3, 2, 5/3] -> mean 5/4.
+    metric = metrics.MeanRelativeError(normalizer=[1, 3, 2, 3])
+    metric.update_state(t([1, 3, 2, 3]), t([2, 4, 6, 8]))
+    assert value(metric) == pytest.approx(1.25)
+    weighted = metrics.MeanRelativeError(normalizer=[1, 3, 2, 0])  # 0: the error counts 0
+    weighted.update_state(t([1, 3, 2, 3]), t([2, 4, 6, 8]), sample_weight=t([1, 1, 0, 2]))
+    assert value(weighted) == pytest.approx((1 + 1 / 3 + 0) / 4)
+    assert metric.name == 'mean_relative_error'
+    assert weighted.get_config()['normalizer'] == [1.0, 3.0, 2.0, 0.0]
+
+
+def test_mean_tensor_hand_example():
+    metric = metrics.MeanTensor()
+    assert metric.total is None and metric.variables == []
+    metric.update_state(t([0, 1, 2, 3]))
+    metric.update_state(t([4, 5, 6, 7]))
+    np.testing.assert_allclose(value(metric), [2, 3, 4, 5])
+    # totals [4, 6, 8, 10] + [0, 2, 4, 6], counts 2 + [0, 0.2, 0.5, 1]
+    metric.update_state(t([12, 10, 8, 6]), sample_weight=t([0, 0.2, 0.5, 1]))
+    np.testing.assert_allclose(value(metric), [2, 8 / 2.2, 12 / 2.5, 16 / 3], rtol=1e-6)
+    shaped = metrics.MeanTensor(dtype='float64', shape=(1, 4))
+    assert value(shaped).shape == (1, 4) and value(shaped).dtype == np.float64
+    with pytest.raises(ValueError, match='values.shape=\\(4,\\)'):
+        shaped.update_state(t([1, 2, 3, 4]))
+    with pytest.raises(ValueError, match='no value yet'):
+        metrics.MeanTensor().result()
+
+
+class BatchCount(metrics.PyMetric):
+    """Counts positive labels in plain Python (the tf.keras PyMetric pattern)."""
+
+    def __init__(self, name='batch_count', **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        assert y_true.device.type == 'cpu' and not y_pred.requires_grad
+        self.positives += int(np.sum(np.asarray(y_true)))
+        self.batches += 1
+
+    def reset_state(self):
+        self.positives, self.batches = 0, 0
+
+    def result(self):
+        return self.positives / max(self.batches, 1)
+
+
+def test_py_metric_runs_python_on_host_tensors():
+    from torchkeras.metrics.experimental import PyMetric
+    assert PyMetric is metrics.PyMetric is metrics.experimental.PyMetric
+    metric = BatchCount()
+    assert value(metric) == 0.0  # reset_state ran at construction
+    metric.update_state(t([1, 0, 1]), t([0.5, 0.2, 0.9]).requires_grad_())
+    metric.update_state(t([1, 1, 1, 1]), t([0.5, 0.2, 0.9, 0.1]))
+    result = metric.result()
+    assert result.dtype == torch.float32 and float(result) == 3.0
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+
+
+NEW_CONFIG_CASES = [
+    metrics.F1Score(average='macro', threshold=0.4), metrics.FBetaScore(beta=2.0),
+    metrics.R2Score(class_aggregation=None, num_regressors=2),
+    metrics.IoU(4, [1, 2], ignore_class=0, sparse_y_pred=False), metrics.BinaryIoU([1], 0.3),
+    metrics.MeanIoU(3, axis=1), metrics.OneHotIoU(3, [0]), metrics.OneHotMeanIoU(5),
+    metrics.PrecisionAtRecall(0.3, num_thresholds=7, class_id=1),
+    metrics.RecallAtPrecision(0.6), metrics.SensitivityAtSpecificity(0.2),
+    metrics.SpecificityAtSensitivity(0.9, name='spec'), metrics.MeanRelativeError([1.0, 2.0]),
+    metrics.MeanTensor(name='mt'),
+]
+
+
+@pytest.mark.parametrize('metric', NEW_CONFIG_CASES, ids=lambda m: type(m).__name__)
+def test_new_metrics_config_round_trip(metric):
+    config = metrics.serialize(metric)
+    rebuilt = metrics.deserialize(config)
+    assert type(rebuilt) is type(metric)
+    assert rebuilt.get_config() == metric.get_config()
+    assert rebuilt.name == metric.name
+    assert type(metric).__name__ in metrics.__all__
+
+
+def test_new_metric_configs_have_tf_keras_keys_in_order():
+    # Key lists pinned from tf_keras 2.21's get_config() (tests/test_tf_keras_differential_
+    # metrics.py compares the full dicts against tf_keras itself).
+    expected = {
+        metrics.F1Score(): ['name', 'dtype', 'average', 'threshold'],
+        metrics.FBetaScore(): ['name', 'dtype', 'average', 'beta', 'threshold'],
+        metrics.R2Score(): ['name', 'dtype', 'class_aggregation', 'num_regressors'],
+        metrics.IoU(2, [0]): ['name', 'dtype', 'num_classes', 'target_class_ids',
+                              'ignore_class', 'sparse_y_true', 'sparse_y_pred', 'axis'],
+        metrics.BinaryIoU(): ['target_class_ids', 'threshold', 'name', 'dtype'],
+        metrics.MeanIoU(2): ['num_classes', 'name', 'dtype', 'ignore_class', 'sparse_y_true',
+                             'sparse_y_pred', 'axis'],
+        metrics.OneHotIoU(2, [0]): ['num_classes', 'target_class_ids', 'name', 'dtype',
+                                    'ignore_class', 'sparse_y_pred', 'axis'],
+        metrics.OneHotMeanIoU(2): ['num_classes', 'name', 'dtype', 'ignore_class',
+                                   'sparse_y_pred', 'axis'],
+        metrics.PrecisionAtRecall(0.5): ['name', 'dtype', 'class_id', 'num_thresholds',
+                                         'recall'],
+        metrics.MeanRelativeError(1.0): ['name', 'dtype', 'normalizer'],
+    }
+    for metric, keys in expected.items():
+        assert list(metric.get_config()) == keys, type(metric).__name__
+
+
+@pytest.mark.parametrize('identifier,name', [
+    ('F1Score', 'f1_score'), ('FBetaScore', 'fbeta_score'), ('R2Score', 'r2_score'),
+    ('BinaryIoU', 'binary_io_u'), ('MeanTensor', 'mean_tensor'),
+])
+def test_new_metrics_resolve_by_class_name(identifier, name):
+    metric = metrics.get(identifier)
+    assert type(metric).__name__ == identifier and metric.name == name
+    assert isinstance(metrics.deserialize(identifier), metrics.Metric)
+
+
+@pytest.mark.parametrize('identifier,argument', [
+    ('IoU', 'num_classes, target_class_ids'), ('MeanIoU', 'num_classes'),
+    ('PrecisionAtRecall', 'recall'), ('MeanRelativeError', 'normalizer'),
+])
+def test_metric_classes_with_required_arguments_name_them(identifier, argument):
+    with pytest.raises(TypeError, match=argument):
+        metrics.get(identifier)
+
+
+@pytest.mark.parametrize('identifier', ['f1_score', 'r2_score', 'mean_io_u', 'iou'])
+def test_snake_case_names_of_new_classes_are_unknown_as_in_tf_keras(identifier):
+    # tf_keras resolves no function under these names either (fit() then fails).
+    with pytest.raises(ValueError, match=repr(identifier)):
+        metrics.get(identifier)
+
+
+def new_metric_cases(device):
+    """(metric, args) covering every new metric, with inputs on ``device``."""
+    def rand(*shape):
+        return torch.rand(*shape, device=device)
+    scores, labels = rand(16, 3), (rand(16, 3) > 0.5).float()
+    ids = torch.randint(0, 3, (16,), device=device)
+    return [
+        (metrics.F1Score(), (labels, scores)), (metrics.F1Score(threshold=0.5), (labels, scores)),
+        (metrics.FBetaScore(average='weighted', beta=2.0), (labels, scores)),
+        (metrics.FBetaScore(average='micro'), (labels, scores)),
+        (metrics.R2Score(num_regressors=2), (labels, scores)),
+        (metrics.MeanIoU(3, ignore_class=1), (ids, ids.flip(0))),
+        (metrics.IoU(3, [0, 2], sparse_y_pred=False), (ids, scores)),
+        (metrics.OneHotMeanIoU(3), (labels, scores)), (metrics.BinaryIoU(), (labels, scores)),
+        (metrics.PrecisionAtRecall(0.5), (labels, scores)),
+        (metrics.RecallAtPrecision(0.5, num_thresholds=1), (labels, scores)),
+        (metrics.SensitivityAtSpecificity(0.5, class_id=1), (labels, scores)),
+        (metrics.SpecificityAtSensitivity(0.5), (labels, scores)),
+        (metrics.MeanRelativeError([1.0, 2.0, 0.0]), (labels, scores)),
+    ]
+
+
+def test_new_metrics_make_no_host_reads_off_the_cpu(monkeypatch):
+    # On the meta device (no data, like an accelerator: IoU skips its CPU-only range check)
+    # every update_state and result() must run without reading a value on the host.
+    cases = new_metric_cases(torch.device('meta'))
+    for metric, args in cases:  # the first update creates and places the states
+        metric.update_state(*args, sample_weight=torch.ones(16, device='meta'))
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError('host read of a tensor value inside update_state/result')
+
+    for attr in ('item', '__bool__', '__float__', '__int__', 'tolist'):
+        monkeypatch.setattr(torch.Tensor, attr, forbidden)
+    for metric, args in cases:
+        metric.update_state(*args, sample_weight=torch.ones(16, device='meta'))
+        assert metric.result().device.type == 'meta'
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_new_metrics_make_no_host_sync_on_cuda():
+    cuda = torch.device('cuda')
+    cases = new_metric_cases(cuda)
+    weights = torch.ones(16, device=cuda)
+    for metric, args in cases:  # first update and result copy constants over (may sync)
+        metric.update_state(*args, sample_weight=weights)
+        metric.result()
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode('error')
+    try:
+        for metric, args in cases:
+            metric.update_state(*args, sample_weight=weights)
+            metric.result()
+    finally:
+        torch.cuda.set_sync_debug_mode('default')
+    assert all(state.device.type == 'cuda' for m, _ in cases for state in m.variables)

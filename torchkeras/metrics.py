@@ -9,10 +9,15 @@ sync, made when a value is shown.
 Semantics follow tf.keras 2 (tf_keras 2.21 ``metrics/`` and ``utils/metrics_utils.py``):
 mean metrics are ``sum(v * w) / sum(w)`` over the per-sample values (weights broadcast
 to the values), confusion-matrix metrics count ``y_pred > threshold``, and AUC uses
-tf.keras's bucketed thresholds and Riemann/interpolated sums.  Names are the ones
-tf.keras puts in History: see :func:`get`.
+tf.keras's bucketed thresholds and Riemann/interpolated sums.  F-scores, R2 and the IoU
+family keep per-class sums (the IoU family a class confusion matrix) and build their
+result from them.  Names are the ones tf.keras puts in History: see :func:`get`.
 """
 import difflib
+import inspect
+import numbers
+import sys
+import types
 import warnings
 
 import numpy as np
@@ -34,19 +39,23 @@ from torchkeras.losses import (  # noqa: F401  (re-exported)
 
 __all__ = [
     # base classes
-    'Metric', 'Reduce', 'Mean', 'Sum', 'MeanMetricWrapper', 'TorchMetricWrapper',
+    'Metric', 'Reduce', 'Mean', 'Sum', 'MeanMetricWrapper', 'MeanTensor',
+    'TorchMetricWrapper', 'PyMetric', 'experimental',
     # accuracy
     'Accuracy', 'BinaryAccuracy', 'CategoricalAccuracy', 'SparseCategoricalAccuracy',
     'TopKCategoricalAccuracy', 'SparseTopKCategoricalAccuracy',
     # confusion matrix
     'AUC', 'Precision', 'Recall', 'TruePositives', 'FalsePositives', 'TrueNegatives',
-    'FalseNegatives',
+    'FalseNegatives', 'PrecisionAtRecall', 'RecallAtPrecision', 'SensitivityAtSpecificity',
+    'SpecificityAtSensitivity',
+    # F-scores and IoU
+    'FBetaScore', 'F1Score', 'IoU', 'BinaryIoU', 'MeanIoU', 'OneHotIoU', 'OneHotMeanIoU',
     # regression / probabilistic / hinge
     'MeanSquaredError', 'MeanAbsoluteError', 'RootMeanSquaredError',
     'MeanAbsolutePercentageError', 'MeanSquaredLogarithmicError', 'LogCoshError',
-    'CosineSimilarity', 'BinaryCrossentropy', 'CategoricalCrossentropy',
-    'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson', 'Hinge', 'SquaredHinge',
-    'CategoricalHinge',
+    'MeanRelativeError', 'R2Score', 'CosineSimilarity', 'BinaryCrossentropy',
+    'CategoricalCrossentropy', 'SparseCategoricalCrossentropy', 'KLDivergence', 'Poisson',
+    'Hinge', 'SquaredHinge', 'CategoricalHinge',
     # functions
     'accuracy', 'binary_accuracy', 'categorical_accuracy', 'sparse_categorical_accuracy',
     'top_k_categorical_accuracy', 'sparse_top_k_categorical_accuracy', 'cosine_similarity',
@@ -108,6 +117,32 @@ def _squeeze_or_expand(y_pred, y_true, sample_weight=None):
     elif y_pred.dim() - sample_weight.dim() == 1:
         sample_weight = sample_weight.unsqueeze(-1)
     return y_pred, y_true, sample_weight
+
+
+def _broadcast_weights(weights, values, metric_name):
+    """``weights`` broadcast to the shape of ``values``, or an error naming both shapes."""
+    try:
+        return torch.broadcast_to(weights, values.shape)
+    except RuntimeError:
+        raise ValueError('`sample_weight` of shape %s cannot be broadcast to the values of '
+                         'shape %s (metric %r).'
+                         % (tuple(weights.shape), tuple(values.shape), metric_name)) from None
+
+
+def _cached_on(metric, key, values, dtype, device):
+    """A constant tensor of ``metric`` on ``device``, copied there once per device: a fresh
+    host-to-device copy per batch would make the step wait."""
+    cache = metric.__dict__.setdefault('_constant_cache', {})
+    if (key, device) not in cache:
+        cache[(key, device)] = torch.as_tensor(values, dtype=dtype).to(device)
+    return cache[(key, device)]
+
+
+def _check_2d(metric, y_true, y_pred):
+    if y_true.dim() != 2 or y_pred.dim() != 2:
+        raise ValueError('%s expects 2D inputs with shape (batch_size, output_dim). '
+                         'Received: y_true.shape=%s, y_pred.shape=%s'
+                         % (type(metric).__name__, tuple(y_true.shape), tuple(y_pred.shape)))
 
 
 # ------------------------------------------------------------------- base classes
@@ -298,6 +333,49 @@ class MeanMetricWrapper(Mean):
         return cls(**config)
 
 
+class MeanTensor(Metric):
+    """The element-wise weighted mean of values of one fixed shape.
+
+    ``total`` and ``count`` take the shape given or, without one, the shape of the first
+    values; they are ``None`` until then, as in tf.keras (whose config has no shape).
+    """
+
+    def __init__(self, name='mean_tensor', dtype=None, shape=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.count = self._shape = None
+        if shape is not None:
+            self._build(shape)
+
+    def _build(self, shape):
+        self._shape = tuple(int(dim) for dim in shape)
+        self.add_weight('total', shape=self._shape)
+        self.add_weight('count', shape=self._shape)
+
+    def update_state(self, values, sample_weight=None):
+        values = _as_float(values, self._dtype).detach()
+        if self._shape is None:
+            self._build(values.shape)
+        elif tuple(values.shape) != self._shape:
+            raise ValueError('MeanTensor values must keep the shape of the first update. '
+                             'Expected: values.shape=%s. Received: values.shape=%s'
+                             % (self._shape, tuple(values.shape)))
+        self._place_states(values.device)
+        counts = torch.ones_like(values)
+        if sample_weight is not None:
+            weights = _as_float(sample_weight, self._dtype, values.device)
+            _, _, weights = _squeeze_or_expand(values, None, weights)
+            counts = _broadcast_weights(weights, values, self.name)
+            values = values * counts
+        self.total.add_(values)
+        self.count.add_(counts)
+
+    def result(self):
+        if self._shape is None:
+            raise ValueError('MeanTensor %r has no value yet: call `update_state(values)` '
+                             'before `result()`.' % (self.name,))
+        return _divide_no_nan(self.total, self.count)
+
+
 class TorchMetricWrapper(Metric):
     """A torchmetrics-style metric (``update(preds, target)``, ``compute()``, ``reset()``).
 
@@ -328,6 +406,52 @@ class TorchMetricWrapper(Metric):
 
     def reset_state(self):
         self.metric.reset()
+
+
+class PyMetric(Metric):
+    """A metric written in plain Python over host tensors (tf.keras ``experimental.PyMetric``).
+
+    Subclasses write ``update_state``, ``result`` and ``reset_state`` with any Python code
+    (numpy, scikit-learn); ``reset_state`` also runs at construction to set the state up.
+    The inputs arrive detached on the CPU, so each batch costs one device-to-host copy:
+    use this only where an on-device metric is impossible.  ``result()`` is returned as a
+    0-d tensor of the metric's dtype, as tf's ``py_function`` wrapper returns it.
+    """
+
+    def __init__(self, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        # Wrap the subclass's own methods on the instance, as tf.keras does in __new__.
+        self._python_update_state = self.update_state
+        self._python_result = self.result
+        self.update_state = self._update_state_on_host
+        self.result = self._result_as_tensor
+        self.reset_state()
+
+    def _update_state_on_host(self, y_true, y_pred, sample_weight=None):
+        host = [None if value is None else torch.as_tensor(value).detach().cpu()
+                for value in (y_true, y_pred, sample_weight)]
+        return self._python_update_state(*host)
+
+    def _result_as_tensor(self):
+        return torch.as_tensor(self._python_result(), dtype=self._dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        raise NotImplementedError('PyMetric subclasses must implement `update_state`.')
+
+    def result(self):
+        raise NotImplementedError('PyMetric subclasses must implement `result`.')
+
+    def reset_state(self):
+        raise NotImplementedError('PyMetric subclasses must implement `reset_state`.')
+
+
+# tf.keras.metrics.experimental is a namespace holding PyMetric; a real module object keeps
+# ``from torchkeras.metrics.experimental import PyMetric`` working.
+experimental = types.ModuleType(__name__ + '.experimental',
+                                'tf.keras.metrics.experimental: PyMetric.')
+experimental.PyMetric = PyMetric
+experimental.__all__ = ['PyMetric']
+sys.modules[experimental.__name__] = experimental
 
 
 # ----------------------------------------------------------- accuracy functions
@@ -513,6 +637,129 @@ class RootMeanSquaredError(Mean):
         return torch.sqrt(_divide_no_nan(self.total, self.count))
 
 
+class MeanRelativeError(Mean):
+    """The weighted mean of ``|y_true - y_pred| / normalizer`` (0 where normalizer is 0)."""
+
+    def __init__(self, normalizer, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.normalizer = torch.as_tensor(normalizer).detach().to(self._dtype, copy=True)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_float(y_pred, self._dtype).detach()
+        y_true = _as_float(y_true, self._dtype, y_pred.device)
+        y_pred, y_true, _ = _squeeze_or_expand(y_pred, y_true)
+        y_pred, normalizer = _remove_squeezable(y_pred, self.normalizer)
+        if normalizer is not self.normalizer:  # tf.keras keeps the squeezed normalizer
+            self.normalizer = normalizer
+            self.__dict__.pop('_constant_cache', None)
+        if y_pred.shape != y_true.shape:
+            raise ValueError('y_true and y_pred must have the same shape. Received: '
+                             'y_true.shape=%s, y_pred.shape=%s'
+                             % (tuple(y_true.shape), tuple(y_pred.shape)))
+        normalizer = _cached_on(self, 'normalizer', self.normalizer, self._dtype, y_pred.device)
+        errors = _divide_no_nan(torch.abs(y_true - y_pred), normalizer)
+        super().update_state(errors, sample_weight=sample_weight)
+
+    def get_config(self):
+        config = super().get_config()
+        config['normalizer'] = self.normalizer.tolist()
+        return config
+
+
+class R2Score(Metric):
+    """The coefficient of determination, per output column, then aggregated.
+
+    Per column: ``1 - sum(w (y - y_pred)^2) / sum(w (y - mean_w(y))^2)`` (infinite scores
+    become 0).  ``class_aggregation``: None (one score per column), 'uniform_average' or
+    'variance_weighted_average'.  ``num_regressors`` p > 0 gives the adjusted score
+    ``1 - (1 - R2) (n - 1) / (n - p - 1)``, where tf.keras counts n as the number of
+    elements of y_true seen (rows times columns).
+    """
+
+    _AGGREGATIONS = (None, 'uniform_average', 'variance_weighted_average')
+
+    def __init__(self, class_aggregation='uniform_average', num_regressors=0, name='r2_score',
+                 dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        if class_aggregation not in self._AGGREGATIONS:
+            raise ValueError('Invalid value for argument `class_aggregation`. Expected one '
+                             'of %s. Received: class_aggregation=%r'
+                             % (self._AGGREGATIONS, class_aggregation))
+        if num_regressors < 0:
+            raise ValueError('Invalid value for argument `num_regressors`. Expected a value '
+                             '>= 0. Received: num_regressors=%r' % (num_regressors,))
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.add_weight('num_samples', dtype='int32')
+        self._samples_seen = 0  # the same count on the host: the adjustment needs no sync
+        self._built = False
+
+    def _build(self, num_columns):
+        for state in ('squared_sum', 'sum', 'total_mse', 'count'):
+            self.add_weight(state, shape=(num_columns,))
+        self._built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_float(y_pred, self._dtype).detach()
+        y_true = _as_float(y_true, self._dtype, y_pred.device)
+        if not self._built:
+            _check_2d(self, y_true, y_pred)
+            self._build(y_pred.shape[-1])
+        self._place_states(y_pred.device)
+        weights = torch.ones((), dtype=self._dtype, device=y_pred.device) \
+            if sample_weight is None else _as_float(sample_weight, self._dtype, y_pred.device)
+        if weights.dim() == 1:  # one weight per row
+            weights = weights.unsqueeze(1)
+        weights = _broadcast_weights(weights, y_true, self.name)
+        weighted_y_true = y_true * weights
+        self.sum.add_(torch.sum(weighted_y_true, dim=0))
+        self.squared_sum.add_(torch.sum(y_true * weighted_y_true, dim=0))
+        self.total_mse.add_(torch.sum(torch.square(y_true - y_pred) * weights, dim=0))
+        self.count.add_(torch.sum(weights, dim=0))
+        self.num_samples.add_(y_true.numel())
+        self._samples_seen += y_true.numel()
+
+    def result(self):
+        if not self._built:
+            raise ValueError('R2Score %r has no value yet: call `update_state` before '
+                             '`result()`.' % (self.name,))
+        mean = self.sum / self.count  # nan for an empty column, as in tf.keras
+        total = self.squared_sum - self.sum * mean
+        scores = 1 - self.total_mse / total
+        scores = torch.where(torch.isinf(scores), torch.zeros_like(scores), scores)
+        if self.class_aggregation == 'uniform_average':
+            scores = torch.mean(scores)
+        elif self.class_aggregation == 'variance_weighted_average':
+            scores = torch.sum(total * scores) / torch.sum(total)
+        return self._adjust(scores)
+
+    def _adjust(self, score):
+        """tf.keras's adjusted R2, falling back on R2 (with a warning) when n <= p + 1."""
+        n, p = self._samples_seen, self.num_regressors
+        if p == 0:
+            return score
+        if p > n - 1:
+            warnings.warn('More independent predictors than datapoints in adjusted R2 score. '
+                          'Falling back to standard R2 score.', stacklevel=3)
+            return score
+        if p == n - 1:
+            warnings.warn('Division by zero in Adjusted R2 score. Falling back to standard '
+                          'R2 score.', stacklevel=3)
+            return score
+        n, p = np.float32(n), np.float32(p)  # tf.keras computes these in float32
+        return 1.0 - (1.0 - score) * float(n - 1) / float(n - p - 1)
+
+    def reset_state(self):
+        super().reset_state()
+        self._samples_seen = 0
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({'class_aggregation': self.class_aggregation,
+                       'num_regressors': self.num_regressors})
+        return config
+
+
 class BinaryCrossentropy(MeanMetricWrapper):
     def __init__(self, name='binary_crossentropy', dtype=None, from_logits=False,
                  label_smoothing=0):
@@ -619,7 +866,9 @@ def _bucketed_counts(y_true, y_pred, weights, num_thresholds, with_epsilon):
     ``y_true``/``y_pred``/``weights`` are (L, M): L independent labels of M entries.
     Prediction p falls in bucket ceil(p * (T - 1)) - 1 and counts as positive for every
     threshold up to its bucket: a reversed cumulative sum.  Returns (L, T) tp, fp and
-    the (L, 1) totals of positive and negative weight.
+    the (L, 1) totals of positive and negative weight.  The totals include predictions of
+    bucket -1 (p = 0 without the epsilon thresholds), which are positive for no threshold
+    but still count in tn and fn, as in tf.keras.
     """
     y_pred = torch.clamp(y_pred, 0.0, 1.0)
     buckets = torch.ceil(y_pred * (num_thresholds - 1)) - 1
@@ -629,13 +878,13 @@ def _bucketed_counts(y_true, y_pred, weights, num_thresholds, with_epsilon):
     buckets = buckets.clamp(min=0).long()
     rows = torch.arange(buckets.shape[0], device=buckets.device).unsqueeze(1)
     flat_index = (rows * num_thresholds + buckets).reshape(-1)
-    positive = ((y_true != 0).to(y_pred.dtype) * weights * keep)
-    negative = ((y_true == 0).to(y_pred.dtype) * weights * keep)
+    positive = (y_true != 0).to(y_pred.dtype) * weights  # any non-zero label is positive
+    negative = (y_true == 0).to(y_pred.dtype) * weights
     counts = []
     for labels in (positive, negative):
         bucket_sum = torch.zeros(buckets.shape[0] * num_thresholds, dtype=y_pred.dtype,
                                  device=y_pred.device)
-        bucket_sum.index_add_(0, flat_index, labels.reshape(-1))
+        bucket_sum.index_add_(0, flat_index, (labels * keep).reshape(-1))
         bucket_sum = bucket_sum.reshape(buckets.shape[0], num_thresholds)
         counts.append(torch.flip(torch.cumsum(torch.flip(bucket_sum, [1]), 1), [1]))
     totals = (torch.sum(positive, 1, keepdim=True), torch.sum(negative, 1, keepdim=True))
@@ -777,6 +1026,105 @@ class Recall(_PrecisionRecallBase):
     def result(self):
         tp = self.true_positives
         return self._single_or_all(_divide_no_nan(tp, tp + self.false_negatives))
+
+
+def _max_under_constraint(constrained, dependent, value):
+    """max(dependent) over the thresholds where ``constrained >= value``; 0 if there are none."""
+    feasible = constrained >= value
+    lowest = torch.full_like(dependent, -float('inf'))
+    best = torch.max(torch.where(feasible, dependent, lowest))
+    return torch.where(torch.any(feasible), best, torch.zeros_like(best))
+
+
+class _SensitivitySpecificityBase(_ConfusionMetric):
+    """One rate maximised subject to another being at least ``value``, over
+    ``num_thresholds`` evenly spaced thresholds in [0, 1] (just 0.5 when there is one).
+
+    Subclasses name the constructor argument (``_VALUE_NAME``), the rate it bounds
+    (``_CONSTRAINED``) and the rate reported (``_DEPENDENT``).
+    """
+    _STATES = {'true_positives': 'tp', 'true_negatives': 'tn', 'false_positives': 'fp',
+               'false_negatives': 'fn'}
+    _VALUE_NAME = _CONSTRAINED = _DEPENDENT = None
+
+    def __init__(self, value, num_thresholds=200, class_id=None, name=None, dtype=None):
+        if value < 0 or value > 1:
+            raise ValueError('Argument `%s` must be in the range [0, 1]. Received: %s=%r'
+                             % (self._VALUE_NAME, self._VALUE_NAME, value))
+        if num_thresholds <= 0:
+            raise ValueError('Argument `num_thresholds` must be an integer > 0. Received: '
+                             'num_thresholds=%r' % (num_thresholds,))
+        super().__init__(name=name, dtype=dtype)
+        self.value = value
+        setattr(self, self._VALUE_NAME, value)
+        self.num_thresholds = num_thresholds
+        self.class_id = class_id
+        if num_thresholds == 1:
+            self.thresholds, self._thresholds_distributed_evenly = [0.5], False
+        else:
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self.thresholds, self._thresholds_distributed_evenly = [0.0] + inner + [1.0], True
+        for state in self._STATES:
+            self.add_weight(state, shape=(num_thresholds,))
+
+    def _rates(self):
+        tp, tn = self.true_positives, self.true_negatives
+        fp, fn = self.false_positives, self.false_negatives
+        recall = _divide_no_nan(tp, tp + fn)
+        return {'sensitivity': recall, 'recall': recall,
+                'specificity': _divide_no_nan(tn, tn + fp),
+                'precision': _divide_no_nan(tp, tp + fp)}
+
+    def result(self):
+        rates = self._rates()
+        return _max_under_constraint(rates[self._CONSTRAINED], rates[self._DEPENDENT],
+                                     self.value)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({'class_id': self.class_id, 'num_thresholds': self.num_thresholds,
+                       self._VALUE_NAME: self.value})
+        return config
+
+
+class SensitivityAtSpecificity(_SensitivitySpecificityBase):
+    """The best sensitivity (recall) at a specificity of at least ``specificity``."""
+    _VALUE_NAME = _CONSTRAINED = 'specificity'
+    _DEPENDENT = 'sensitivity'
+
+    def __init__(self, specificity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id,
+                         name=name, dtype=dtype)
+
+
+class SpecificityAtSensitivity(_SensitivitySpecificityBase):
+    """The best specificity at a sensitivity (recall) of at least ``sensitivity``."""
+    _VALUE_NAME = _CONSTRAINED = 'sensitivity'
+    _DEPENDENT = 'specificity'
+
+    def __init__(self, sensitivity, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id,
+                         name=name, dtype=dtype)
+
+
+class PrecisionAtRecall(_SensitivitySpecificityBase):
+    """The best precision at a recall of at least ``recall``."""
+    _VALUE_NAME = _CONSTRAINED = 'recall'
+    _DEPENDENT = 'precision'
+
+    def __init__(self, recall, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name,
+                         dtype=dtype)
+
+
+class RecallAtPrecision(_SensitivitySpecificityBase):
+    """The best recall at a precision of at least ``precision``."""
+    _VALUE_NAME = _CONSTRAINED = 'precision'
+    _DEPENDENT = 'recall'
+
+    def __init__(self, precision, num_thresholds=200, class_id=None, name=None, dtype=None):
+        super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id,
+                         name=name, dtype=dtype)
 
 
 _AUC_CURVES = {'roc': 'ROC', 'pr': 'PR', 'pr_gain': 'PR_GAIN', 'prgain': 'PR_GAIN'}
@@ -944,6 +1292,283 @@ class AUC(_ConfusionMetric):
         return config
 
 
+# ------------------------------------------------------------------- F-scores
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+class FBetaScore(Metric):
+    """``(1 + b^2) * precision * recall / (b^2 * precision + recall)`` per class.
+
+    Predictions count as positive where ``y_pred > threshold`` or, with ``threshold=None``,
+    where they equal the row's maximum (and are not 0).  ``average``: None (one score per
+    class, shape (C,)), 'micro' (counts pooled over the classes), 'macro' (mean of the
+    class scores) or 'weighted' (mean weighted by each class's weight of true labels).
+    Inputs are (batch_size, C); sample weights are per row.
+    """
+
+    _AVERAGES = (None, 'micro', 'macro', 'weighted')
+    _STATES = ('true_positives', 'false_positives', 'false_negatives', 'intermediate_weights')
+
+    def __init__(self, average=None, beta=1.0, threshold=None, name='fbeta_score', dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        if average not in self._AVERAGES:
+            raise ValueError("Invalid `average` argument value. Expected one of: {None, "
+                             "'micro', 'macro', 'weighted'}. Received: average=%r" % (average,))
+        # tf.keras insists on Python floats; any real number is accepted here.
+        if not _is_real(beta) or beta <= 0.0:
+            raise ValueError('Invalid `beta` argument value: expected a number > 0. '
+                             'Received: beta=%r' % (beta,))
+        if threshold is not None and (not _is_real(threshold) or not 0.0 < threshold <= 1.0):
+            raise ValueError('Invalid `threshold` argument value: expected None or a number '
+                             'with 0 < threshold <= 1. Received: threshold=%r' % (threshold,))
+        self.average = average
+        self.beta = float(beta)
+        self.threshold = None if threshold is None else float(threshold)
+        self.axis = None if average == 'micro' else 0
+        self._built = False
+
+    def _build(self, num_classes):
+        shape = () if self.average == 'micro' else (num_classes,)
+        for state in self._STATES:
+            self.add_weight(state, shape=shape)
+        self._built = True
+
+    def _predicted_positive(self, y_pred):
+        if self.threshold is not None:
+            return (y_pred > self.threshold).to(self._dtype)
+        # The row's maximum, but never an all-zero row turned into all ones.
+        row_max = torch.amax(y_pred, dim=-1, keepdim=True)
+        return ((y_pred >= row_max) & (torch.abs(y_pred) > 1e-9)).to(self._dtype)
+
+    def _weighted_sum(self, values, weights):
+        if weights is not None:
+            values = values * weights
+        return torch.sum(values) if self.axis is None else torch.sum(values, dim=self.axis)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_float(y_pred, self._dtype).detach()
+        y_true = _as_float(y_true, self._dtype, y_pred.device)
+        if not self._built:
+            _check_2d(self, y_true, y_pred)
+            self._build(y_pred.shape[-1])
+        self._place_states(y_pred.device)
+        weights = None
+        if sample_weight is not None:
+            weights = _as_float(sample_weight, self._dtype, y_pred.device)
+            weights = weights.unsqueeze(1) if weights.dim() == 1 else weights  # per row
+            _broadcast_weights(weights, y_pred, self.name)  # a bad shape fails here, named
+        positive = self._predicted_positive(y_pred)
+        counts = (positive * y_true, positive * (1 - y_true), (1 - positive) * y_true, y_true)
+        for state, values in zip(self._STATES, counts):
+            getattr(self, state).add_(self._weighted_sum(values, weights))
+
+    def result(self):
+        if not self._built:
+            raise ValueError('%s %r has no value yet: call `update_state` before `result()`.'
+                             % (type(self).__name__, self.name))
+        tp, fp, fn = self.true_positives, self.false_positives, self.false_negatives
+        precision = _divide_no_nan(tp, tp + fp)
+        recall = _divide_no_nan(tp, tp + fn)
+        beta_squared = self.beta ** 2
+        scores = _divide_no_nan(precision * recall, beta_squared * precision + recall)
+        scores = scores * (1 + beta_squared)
+        if self.average == 'weighted':
+            support = self.intermediate_weights
+            return torch.sum(scores * _divide_no_nan(support, torch.sum(support)))
+        if self.average is not None:  # 'micro' (already a scalar) or 'macro'
+            return torch.mean(scores)
+        return scores
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({'average': self.average, 'beta': self.beta,
+                       'threshold': self.threshold})
+        return config
+
+
+class F1Score(FBetaScore):
+    """The F-beta score with beta = 1: ``2 * precision * recall / (precision + recall)``."""
+
+    def __init__(self, average=None, threshold=None, name='f1_score', dtype=None):
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name,
+                         dtype=dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        del config['beta']
+        return config
+
+
+# ------------------------------------------------------------------------- IoU
+
+def _confusion_matrix(labels, predictions, weights, num_classes, valid):
+    """tf.math.confusion_matrix: (C, C) sums of weights, rows true class, columns predicted.
+
+    Float class ids truncate to integers as tf.cast does.  Ids outside [0, num_classes)
+    (``valid`` entries only) raise, as in tf.keras, when the tensors are on the CPU, where
+    the check costs no device sync; on an accelerator they are left out instead.
+    """
+    labels, predictions = labels.long(), predictions.long()
+    in_range = (labels >= 0) & (labels < num_classes) & \
+        (predictions >= 0) & (predictions < num_classes)
+    if labels.device.type == 'cpu' and not bool(torch.all(in_range | ~valid)):
+        raise ValueError('Class ids must lie in [0, num_classes) = [0, %d). Received: y_true '
+                         'in [%d, %d], y_pred in [%d, %d]'
+                         % (num_classes, labels.min(), labels.max(), predictions.min(),
+                            predictions.max()))
+    keep = (in_range & valid).to(weights.dtype)
+    index = labels.clamp(0, num_classes - 1) * num_classes + \
+        predictions.clamp(0, num_classes - 1)
+    flat = torch.zeros(num_classes * num_classes, dtype=weights.dtype, device=weights.device)
+    flat.index_add_(0, index, weights * keep)
+    return flat.reshape(num_classes, num_classes)
+
+
+class _IoUBase(Metric):
+    """Accumulates the (C, C) confusion matrix of class ids (tf.keras ``_IoUBase``).
+
+    Dense (one-hot or score) inputs are turned into ids by argmax over ``axis`` unless
+    ``sparse_y_true``/``sparse_y_pred``; everything is then flattened; entries whose
+    true id is ``ignore_class`` are left out.
+    """
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(name=name, dtype=dtype)
+        self.num_classes = num_classes
+        self.ignore_class = ignore_class
+        self.sparse_y_true = sparse_y_true
+        self.sparse_y_pred = sparse_y_pred
+        self.axis = axis
+        self.add_weight('total_cm', shape=(num_classes, num_classes))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = torch.as_tensor(y_pred).detach()
+        y_true = torch.as_tensor(y_true, device=y_pred.device)
+        if not self.sparse_y_true:
+            y_true = torch.argmax(y_true, dim=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = torch.argmax(y_pred, dim=self.axis)
+        y_true = y_true.to(self._dtype).reshape(-1)
+        weights = self._flat_weights(sample_weight, y_pred)
+        y_pred = y_pred.to(self._dtype).reshape(-1)
+        if y_true.shape != y_pred.shape:
+            raise ValueError('y_true and y_pred must hold as many class ids. Received: %d '
+                             'and %d ids' % (y_true.numel(), y_pred.numel()))
+        valid = torch.ones_like(y_true, dtype=torch.bool) if self.ignore_class is None \
+            else y_true != self.ignore_class
+        self._place_states(y_pred.device)
+        self.total_cm.add_(_confusion_matrix(y_true, y_pred, weights, self.num_classes, valid))
+
+    def _flat_weights(self, sample_weight, y_pred):
+        if sample_weight is None:
+            return torch.ones(y_pred.numel(), dtype=self._dtype, device=y_pred.device)
+        weights = _as_float(sample_weight, self._dtype, y_pred.device)
+        if weights.numel() != y_pred.numel():  # e.g. one weight per image of a mask
+            weights = _broadcast_weights(_match_weight_rank(weights, y_pred.dim()), y_pred,
+                                         self.name)
+        return weights.reshape(-1)
+
+
+class IoU(_IoUBase):
+    """Intersection over union ``tp / (tp + fp + fn)``, averaged over ``target_class_ids``
+    (classes that never occur in y_true nor y_pred are left out of the mean)."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        target_class_ids = list(target_class_ids)
+        out_of_range = [i for i in target_class_ids if not 0 <= i < num_classes]
+        if not target_class_ids or out_of_range:
+            raise ValueError('Target class ids must be a non-empty list of ids in [0, '
+                             'num_classes) = [0, %d). Received: target_class_ids=%r'
+                             % (num_classes, target_class_ids))
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
+        self.target_class_ids = target_class_ids
+
+    def result(self):
+        cm = self.total_cm
+        true_positives = torch.diagonal(cm)
+        # column sums + row sums = 2 tp + fp + fn
+        denominator = torch.sum(cm, dim=0) + torch.sum(cm, dim=1) - true_positives
+        ids = _cached_on(self, 'target_class_ids', self.target_class_ids, torch.long, cm.device)
+        true_positives, denominator = true_positives[ids], denominator[ids]
+        num_valid = torch.sum((denominator != 0).to(self._dtype))
+        iou = _divide_no_nan(true_positives, denominator)
+        return _divide_no_nan(torch.sum(iou), num_valid)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({'num_classes': self.num_classes,
+                       'target_class_ids': self.target_class_ids,
+                       'ignore_class': self.ignore_class, 'sparse_y_true': self.sparse_y_true,
+                       'sparse_y_pred': self.sparse_y_pred, 'axis': self.axis})
+        return config
+
+
+class BinaryIoU(IoU):
+    """IoU of the two classes ``y_pred >= threshold`` (1) and below it (0)."""
+
+    def __init__(self, target_class_ids=(0, 1), threshold=0.5, name=None, dtype=None):
+        super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name,
+                         dtype=dtype)
+        self.threshold = threshold
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = _as_float(y_pred, self._dtype)
+        super().update_state(y_true, (y_pred >= self.threshold).to(self._dtype), sample_weight)
+
+    def get_config(self):
+        return {'target_class_ids': self.target_class_ids, 'threshold': self.threshold,
+                'name': self.name, 'dtype': self.dtype}
+
+
+class MeanIoU(IoU):
+    """IoU averaged over all ``num_classes`` classes."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_true=True, sparse_y_pred=True, axis=-1):
+        super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {'num_classes': self.num_classes, 'name': self.name, 'dtype': self.dtype,
+                'ignore_class': self.ignore_class, 'sparse_y_true': self.sparse_y_true,
+                'sparse_y_pred': self.sparse_y_pred, 'axis': self.axis}
+
+
+class OneHotIoU(IoU):
+    """IoU with one-hot ``y_true`` (and, unless ``sparse_y_pred``, scores as y_pred)."""
+
+    def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, target_class_ids, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=False,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {'num_classes': self.num_classes, 'target_class_ids': self.target_class_ids,
+                'name': self.name, 'dtype': self.dtype, 'ignore_class': self.ignore_class,
+                'sparse_y_pred': self.sparse_y_pred, 'axis': self.axis}
+
+
+class OneHotMeanIoU(MeanIoU):
+    """MeanIoU with one-hot ``y_true`` (and, unless ``sparse_y_pred``, scores as y_pred)."""
+
+    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None,
+                 sparse_y_pred=False, axis=-1):
+        super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self):
+        return {'num_classes': self.num_classes, 'name': self.name, 'dtype': self.dtype,
+                'ignore_class': self.ignore_class, 'sparse_y_pred': self.sparse_y_pred,
+                'axis': self.axis}
+
+
 # ----------------------------------------------------------- lookup and naming
 
 _METRIC_FUNCTIONS = {
@@ -977,7 +1602,9 @@ _METRIC_CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, LogCoshError, CosineSimilarity, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
-    SquaredHinge, CategoricalHinge)}
+    SquaredHinge, CategoricalHinge, MeanTensor, MeanRelativeError, R2Score, PrecisionAtRecall,
+    RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, FBetaScore, F1Score,
+    IoU, BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU)}
 
 # 'accuracy' / 'crossentropy' resolved by shapes (tf.keras compile_utils L664-689).
 _BY_SHAPE = {
@@ -998,6 +1625,20 @@ def _unknown(identifier):
     return ValueError('Unknown metric function: %r. Expected the name of a Keras metric '
                       "(e.g. 'accuracy', 'mae', 'AUC'), a function, a Metric instance or a "
                       'config dict.%s Received: identifier=%r' % (identifier, hint, identifier))
+
+
+def _default_instance(class_name):
+    """A metric class named by a string, built with its defaults ('F1Score', 'BinaryIoU')."""
+    cls = _METRIC_CLASSES[class_name]
+    required = [p.name for p in inspect.signature(cls).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if required:  # tf.keras fails here too, with a TypeError from the constructor
+        raise TypeError('Metric %r cannot be built from its name alone: it needs the '
+                        'argument(s) %s. Pass an instance instead, e.g. metrics.%s(%s). '
+                        'Received: identifier=%r' % (class_name, ', '.join(required), class_name,
+                                                     ', '.join(n + '=...' for n in required),
+                                                     class_name))
+    return cls()
 
 
 def _metric_function(name):
@@ -1059,7 +1700,7 @@ def _from_string(identifier, y_true_shape, y_pred_shape, loss):
     if identifier in _METRIC_FUNCTIONS:
         return MeanMetricWrapper(_METRIC_FUNCTIONS[identifier], name=identifier)
     if identifier in _METRIC_CLASSES and identifier != 'MeanMetricWrapper':
-        return _METRIC_CLASSES[identifier]()
+        return _default_instance(identifier)
     raise _unknown(identifier)
 
 
@@ -1114,7 +1755,7 @@ def deserialize(config, custom_objects=None):
         if config in _METRIC_FUNCTIONS:
             return _METRIC_FUNCTIONS[config]
         if config in _METRIC_CLASSES and config != 'MeanMetricWrapper':
-            return _METRIC_CLASSES[config]()
+            return _default_instance(config)
         raise _unknown(config)
     if not isinstance(config, dict) or 'class_name' not in config:
         raise ValueError("A metric config must be a name or a dict with 'class_name' and "
