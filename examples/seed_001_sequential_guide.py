@@ -146,7 +146,7 @@ history = model.fit([data_1, data_2], labels, nb_epoch=10, batch_size=32, verbos
 model.summary()
 report('two-branch Merge model', model, history)
 
-# ---------------------------------------------- Multilayer Perceptron (MLP) for multi-class softmax classification
+# ----------------------------- Multilayer Perceptron (MLP) for multi-class softmax classification
 X_train, y_train = blobs(320, 20, 10)
 y_train = to_categorical(y_train, 10)
 X_test, y_test = X_train[:100], y_train[:100]
@@ -360,7 +360,7 @@ history = model.fit(x_train, y_train,
 model.summary()
 report('stacked LSTM', model, history)
 
-# ------------------------------------------------------ Same stacked LSTM model, rendered "stateful"
+# ----------------------------------------------------- Same stacked LSTM model, rendered "stateful"
 batch_size = 32
 
 # expected input batch shape: (batch_size, timesteps, data_dim)

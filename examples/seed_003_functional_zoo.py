@@ -23,7 +23,7 @@ def report(name, model, history):
     print('%s: params %d, loss %.4f -> %.4f' % (name, model.count_params(), losses[0], losses[-1]))
 
 
-##------ Multilayer Perceptron ------##
+# ------ Multilayer Perceptron ------
 K.clear_session()
 # MLP model
 x = Input(shape=(32,))
@@ -40,7 +40,7 @@ model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy']
 history = model.fit(data, labels, epochs=15, batch_size=32, verbose=0)
 report('multilayer perceptron', model, history)
 
-##------ Convolutional Neural Network ------##
+# ------ Convolutional Neural Network ------
 K.clear_session()
 # CNN model
 x = Input(shape=(64, 64, 3))
@@ -57,7 +57,7 @@ model = Model(inputs=x, outputs=output)
 # summarize layers
 model.summary()
 
-##------ Recurrent Neural Network ------##
+# ------ Recurrent Neural Network ------
 K.clear_session()
 VOCAB_SIZE = 10000
 EMBED_DIM = 128
@@ -70,7 +70,7 @@ model = Model(inputs=x, outputs=output)
 # summarize layers
 model.summary()
 
-##------ Bidirectional recurrent neural network ------##
+# ------ Bidirectional recurrent neural network ------
 K.clear_session()
 VOCAB_SIZE = 10000
 EMBED_DIM = 128
@@ -86,7 +86,7 @@ output = Dense(10, activation='softmax')(hidden)
 model = Model(inputs=x, outputs=output)
 model.summary()
 
-##------ Shared Input Layer Model ------##
+# ------ Shared Input Layer Model ------
 K.clear_session()
 # input layer
 x = Input(shape=(64, 64, 3))
@@ -107,7 +107,7 @@ output = Dense(10, activation='softmax')(merge)
 model = Model(inputs=x, outputs=output)
 model.summary()
 
-##------ Shared Feature Extraction Layer ------##
+# ------ Shared Feature Extraction Layer ------
 K.clear_session()
 # input layer
 x = Input(shape=(100, 32))
@@ -125,7 +125,7 @@ output = Dense(10, activation='softmax')(merge)
 model = Model(inputs=x, outputs=output)
 model.summary()
 
-##------ Multiple Input Model ------##
+# ------ Multiple Input Model ------
 K.clear_session()
 # first input model
 input1 = Input(shape=(64, 64, 1))
@@ -156,7 +156,7 @@ history = model.fit([images_1, images_2], labels.astype('float32'), epochs=3, ba
                     verbose=0)
 report('multiple inputs', model, history)
 
-##------ Multiple Output Model ------ ##
+# ------ Multiple Output Model ------
 K.clear_session()
 x = Input(shape=(100, 1))
 extract = LSTM(10, return_sequences=True)(x)

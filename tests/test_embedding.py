@@ -53,7 +53,7 @@ def test_mask_zero_makes_a_mask_and_sequential_input_is_int():
     layer = model.layers[0]
     ids = torch.tensor([[1, 2, 0, 0], [0, 3, 0, 1]])
     assert layer.compute_mask(ids).tolist() == [[True, True, False, False],
-                                                 [False, True, False, True]]
+                                                [False, True, False, True]]
     assert layer(ids)._keras_mask.tolist() == (ids != 0).tolist()
     assert Embedding(10, 3).compute_mask(ids) is None
 

@@ -1,4 +1,5 @@
-"""Every ``from keras.X import Y`` an old Keras script writes works as ``from torchkeras.X import Y``.
+"""Every ``from keras.X import Y`` an old Keras script writes works as
+``from torchkeras.X import Y``.
 
 One case per (module, name).  A case is skipped, with the reason, only when the module that
 defines the name has not landed yet; a module that exists but lacks the name fails.
@@ -73,7 +74,8 @@ PATHS = [
      'torchkeras.losses'),
     ('torchkeras.objectives', ['categorical_crossentropy', 'binary_crossentropy', 'mse'],
      'torchkeras.objectives'),
-    ('torchkeras.metrics', ['categorical_accuracy', 'binary_accuracy', 'top_k_categorical_accuracy'],
+    ('torchkeras.metrics', ['categorical_accuracy', 'binary_accuracy',
+                            'top_k_categorical_accuracy'],
      'torchkeras.metrics'),
     ('torchkeras.callbacks', ['Callback', 'History', 'EarlyStopping', 'ModelCheckpoint',
                               'ReduceLROnPlateau', 'LearningRateScheduler', 'CSVLogger'], None),

@@ -26,7 +26,7 @@ def test_functional_model_names_shapes_and_layer_order():
     y = Dense(10, activation='softmax')(h)
     model = torchkeras.Model(x, y)
     assert model.name == 'model'
-    assert [l.name for l in model.layers] == ['input_1', 'dense', 'dense_1', 'dense_2']
+    assert [layer.name for layer in model.layers] == ['input_1', 'dense', 'dense_1', 'dense_2']
     assert model.input_shape == (None, 64) and model.output_shape == (None, 10)
     assert model.input_names == ['input_1'] and model.output_names == ['dense_2']
     assert model.count_params() == 64 * 32 + 32 + 32 * 32 + 32 + 32 * 10 + 10
@@ -44,7 +44,8 @@ def test_layers_sorted_by_depth_then_first_visit_like_keras():
     merged = layers.concatenate([a2, b1])
     model = torchkeras.Model(x, Dense(1, name='out')(merged))
     # b1 sits at the same depth as a2 (both feed the concatenation), as tf.keras orders it
-    assert [l.name for l in model.layers] == ['input_1', 'a1', 'a2', 'b1', 'concatenate', 'out']
+    assert [layer.name for layer in model.layers] == ['input_1', 'a1', 'a2', 'b1', 'concatenate',
+                                                      'out']
 
 
 def test_multi_input_output_lists_and_dicts_and_forward_structures():
@@ -93,7 +94,7 @@ def test_nested_model_and_model_called_on_new_inputs():
     x = Input(shape=(4,))
     y = Dense(2)(inner(x))
     outer = torchkeras.Model(x, y)
-    assert [l.name for l in outer.layers] == ['input_2', 'inner', 'dense']
+    assert [layer.name for layer in outer.layers] == ['input_2', 'inner', 'dense']
     assert outer.count_params() == (4 * 3 + 3) + (3 * 2 + 2)
     data = torch.randn(5, 4)
     expected = outer.layers[2](inner(data))
@@ -138,7 +139,7 @@ def test_sequential_input_spellings_are_equivalent(first):
     model.add(first())
     model.add(layers.Activation('relu'))
     assert model.input_shape == (None, 784) and model.output_shape == (None, 32)
-    assert [l.name for l in model.layers] == ['dense', 'activation']
+    assert [layer.name for layer in model.layers] == ['dense', 'activation']
     assert model.count_params() == 25120
 
 

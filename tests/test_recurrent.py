@@ -504,7 +504,7 @@ def test_custom_cell_rnn_with_mask_and_stacked_cells():
     got = run_torchkeras(layer, x, mask)
     kernel, recurrent = layer.get_weights()
     assert [w.name for w in layer.weights] == ['rnn/minimal_rnn_cell/kernel:0',
-                                                'rnn/minimal_rnn_cell/recurrent_kernel:0']
+                                               'rnn/minimal_rnn_cell/recurrent_kernel:0']
 
     def step(x_t, states):
         h = x_t @ kernel + states[0] @ recurrent
@@ -687,7 +687,7 @@ def test_vendored_keras_fixture(build, path):
     model.set_weights(weights)
     got = predict(model, [arrays['in_0']])
     np.testing.assert_allclose(got[0], arrays['out_0'], atol=1e-5, rtol=1e-4)
-    assert [l for l in model.layers if isinstance(l, LSTM)][0].last_call_path == path
+    assert [layer for layer in model.layers if isinstance(layer, LSTM)][0].last_call_path == path
 
 
 # --------------------------------------------------------------------------- constants

@@ -252,7 +252,7 @@ WORD_INDEX = {'the': 1, 'cat': 2, 'sat': 3, 'on': 4, 'mat': 5, 'dog': 6, 'ate': 
 
 def test_text_to_word_sequence_filters_and_lowercases():
     assert text.text_to_word_sequence('Hello, World!\tIt\'s  me.') == ['hello', 'world', "it's",
-                                                                         'me']
+                                                                       'me']
     assert text.text_to_word_sequence('a-b', filters='', lower=False, split='-') == ['a', 'b']
 
 

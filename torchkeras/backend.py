@@ -49,7 +49,8 @@ def _read_keras_json():
     if 'image_data_format' in cfg:
         _IMAGE_DATA_FORMAT = cfg['image_data_format']
     elif 'image_dim_ordering' in cfg:  # Keras 1 spelling
-        _IMAGE_DATA_FORMAT = 'channels_first' if cfg['image_dim_ordering'] == 'th' else 'channels_last'
+        _IMAGE_DATA_FORMAT = ('channels_first' if cfg['image_dim_ordering'] == 'th'
+                              else 'channels_last')
 
 
 _read_keras_json()
@@ -149,7 +150,8 @@ def get_uid(prefix=''):
 
 
 def unique_object_name(prefix, zero_based=True):
-    """``dense``, ``dense_1``, ... (zero_based) or ``input_1``, ``input_2``, ... as tf.keras names."""
+    """``dense``, ``dense_1``, ... (zero_based) or ``input_1``, ``input_2``, ...
+    as tf.keras names."""
     uid = get_uid(prefix)
     if zero_based:
         return prefix if uid == 1 else '%s_%d' % (prefix, uid - 1)

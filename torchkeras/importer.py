@@ -26,7 +26,7 @@ __all__ = ['install', 'uninstall', 'is_installed', 'KerasAliasFinder', 'TensorFl
 
 # Keras paths whose torchkeras module has another name.
 _PATH_ALIASES = {
-    'engine': 'layers',                 # keras.engine.{topology,base_layer}: Layer, InputSpec, Input
+    'engine': 'layers',  # keras.engine.{topology,base_layer}: Layer, InputSpec, Input
     'engine.topology': 'layers',
     'engine.base_layer': 'layers',
     'engine.input_layer': 'layers',

@@ -157,11 +157,11 @@ def l1l2(l1=0.01, l2=0.01):  # pylint: disable=redefined-outer-name
     return WeightRegularizer(l1=l1, l2=l2)
 
 
-def activity_l1(l=0.01):
+def activity_l1(l=0.01):  # noqa: E741 -- Keras 1 public keyword `l=`
     return ActivityRegularizer(l1=l)
 
 
-def activity_l2(l=0.01):
+def activity_l2(l=0.01):  # noqa: E741 -- Keras 1 public keyword `l=`
     return ActivityRegularizer(l2=l)
 
 

@@ -75,7 +75,8 @@ class KerasTensor:
             return Lambda(lambda xs: fn(xs[0], xs[1]),
                           name=backend.unique_object_name('tf.' + name))([self, other])
         if reverse:
-            return Lambda(lambda x: fn(other, x), name=backend.unique_object_name('tf.' + name))(self)
+            return Lambda(lambda x: fn(other, x),
+                          name=backend.unique_object_name('tf.' + name))(self)
         return Lambda(lambda x: fn(x, other), name=backend.unique_object_name('tf.' + name))(self)
 
     def __add__(self, other):

@@ -125,7 +125,7 @@ class Bidirectional(Layer):
         if path == 'loop':
             return None
         initial = [torch.stack(pair) for pair in zip(forward._initial_states(x, forward_init),
-                                                    backward._initial_states(x, backward_init))]
+                                                     backward._initial_states(x, backward_init))]
         out, final = self._run_kernel(x, initial, lengths)
         forward_states, backward_states = [f[0] for f in final], [f[1] for f in final]
         y, y_rev = self._direction_outputs(out, forward_states[0], backward_states[0], lengths,

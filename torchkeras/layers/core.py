@@ -14,7 +14,8 @@ __all__ = ['Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'Permute', 'R
 
 def positive_int(value, argname, layer_name):
     """Validate a positive integer argument; the error names it and the value received."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value <= 0:
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+            or value <= 0):
         raise ValueError('Received an invalid value for `%s`, expected a positive integer '
                          'in %s. Received: %s=%r' % (argname, layer_name, argname, value))
     return int(value)
@@ -50,7 +51,8 @@ class Dense(Layer):
                                         self.kernel_initializer, self.kernel_regularizer,
                                         self.kernel_constraint)
         if self.use_bias:
-            self.bias = self.track_weight('bias', self.linear, 'bias', initializer=self.bias_initializer,
+            self.bias = self.track_weight('bias', self.linear, 'bias',
+                                          initializer=self.bias_initializer,
                                           regularizer=self.bias_regularizer,
                                           constraint=self.bias_constraint)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: last_dim})
@@ -122,7 +124,8 @@ class Dropout(Layer):
         if self.noise_shape is None:
             return F.dropout(inputs, self.rate, training=True)
         shape = [inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape)]
-        keep = torch.empty(shape, device=inputs.device, dtype=inputs.dtype).bernoulli_(1 - self.rate)
+        keep = torch.empty(shape, device=inputs.device,
+                           dtype=inputs.dtype).bernoulli_(1 - self.rate)
         return inputs * keep / (1 - self.rate)
 
     def get_config(self):

@@ -20,7 +20,8 @@ class InputLayer(Layer):
                              'Received: shape=None, batch_shape=None')
         if batch_shape is not None and input_shape is not None:
             raise ValueError('Only provide the `shape` OR `batch_shape` argument to Input, not '
-                             'both. Received: shape=%s, batch_shape=%s' % (input_shape, batch_shape))
+                             'both. Received: shape=%s, batch_shape=%s'
+                             % (input_shape, batch_shape))
         if name is None:
             name = backend.unique_object_name('input', zero_based=False)
         kwargs.pop('input_dtype', None)

@@ -88,12 +88,13 @@ class Weight:
 
     def check_value(self, value):
         """The value as a float tensor of this weight's Keras shape, or a clear ValueError."""
-        tensor = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        tensor = torch.as_tensor(
+            np.asarray(value) if not isinstance(value, torch.Tensor) else value)
         if tuple(tensor.shape) != self.shape:
             raise ValueError(
                 "Weight '%s' of layer '%s' expects a value of shape %s (Keras layout). "
                 'Received: value with shape %s' % (self.short_name, self.layer.name, self.shape,
-                                                     tuple(tensor.shape)))
+                                                   tuple(tensor.shape)))
         return tensor
 
     def assign(self, value):
@@ -209,7 +210,8 @@ class Layer(nn.Module):
             raise TypeError('Layer name must be a string. Received: name=%r' % (name,))
         self.name = name or self._default_name()
         self._trainable = bool(trainable)
-        self._dtype = None if dtype is None else str(backend.torch_dtype(dtype)).replace('torch.', '')
+        self._dtype = (None if dtype is None
+                       else str(backend.torch_dtype(dtype)).replace('torch.', ''))
         self.built = False
         self.supports_masking = getattr(self, 'supports_masking', False)
         self.input_spec = None
@@ -302,7 +304,8 @@ class Layer(nn.Module):
     def count_params(self):
         if not self.built:
             raise ValueError('You tried to call `count_params` on layer %s, but the layer '
-                             "isn't built. You can build it manually via: `%s.build(batch_input_shape)`."
+                             "isn't built. You can build it manually via: "
+                             "`%s.build(batch_input_shape)`."
                              % (self.name, self.name))
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
 
@@ -373,10 +376,12 @@ class Layer(nn.Module):
                    trainable=True, constraint=None, **kwargs):
         """Keras's custom-layer API: a new tensor in Keras layout, returned for use in call()."""
         if shape is None:
-            raise ValueError('add_weight() needs a shape. Received: shape=None for weight %r' % name)
+            raise ValueError('add_weight() needs a shape. Received: shape=None for weight %r'
+                             % name)
         name = name or 'weight_%d' % len(self._own_weights)
         attr = name.replace('/', '_').replace('.', '_').replace(':', '_')
-        tensor = torch.zeros(tuple(int(d) for d in shape), dtype=backend.torch_dtype(dtype or self.dtype))
+        tensor = torch.zeros(tuple(int(d) for d in shape),
+                             dtype=backend.torch_dtype(dtype or self.dtype))
         if trainable:
             self.register_parameter(attr, nn.Parameter(tensor))
         else:
@@ -639,7 +644,8 @@ def _shape_of(x):
 
 
 def _is_shape(x):
-    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer)) for d in x)
+    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer))
+                                                for d in x)
 
 
 def _is_spec(x):
@@ -718,4 +724,3 @@ def _incompatible(layer, input_shape, error):
     return ValueError('Exception encountered when calling layer "%s" (type %s) on inputs of '
                       'shape %s: %s' % (layer.name, type(layer).__name__, input_shape,
                                         str(error).split('\n')[0]))
-

@@ -93,7 +93,8 @@ class Concatenate(_Merge):
         ranks = {len(s) for s in input_shape}
         if len(ranks) != 1:
             raise ValueError('A `Concatenate` layer requires inputs with matching shapes except '
-                             'for the concatenation axis. Received: input_shape=%s' % (input_shape,))
+                             'for the concatenation axis. Received: input_shape=%s'
+                             % (input_shape,))
         rank = ranks.pop()
         axis = self.axis % rank
         for i in range(1, rank):

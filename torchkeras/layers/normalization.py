@@ -96,7 +96,7 @@ def _normalize(x, mean, variance, gamma, beta, epsilon):
     """(x - mean) / sqrt(var + eps) * gamma + beta per channel of x (N, C, ...), written out
     so gradients flow through batch statistics that torch would treat as constants."""
     out = (x - _channel_view(mean, x.dim())) * _channel_view(torch.rsqrt(variance + epsilon),
-                                                              x.dim())
+                                                             x.dim())
     if gamma is not None:
         out = out * _channel_view(gamma, x.dim())
     if beta is not None:

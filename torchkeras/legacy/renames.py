@@ -64,7 +64,8 @@ class Renamed:
 def _lookup_value(owner, argname, values, value):
     if value not in values:
         raise ValueError('Unsupported value for the Keras 1 argument `%s` of %s: expected one '
-                         'of %s. Received: %s=%r' % (argname, owner, sorted(values), argname, value))
+                         'of %s. Received: %s=%r'
+                         % (argname, owner, sorted(values), argname, value))
     return values[value]
 
 
@@ -83,7 +84,8 @@ class Combined:
         missing = [old for old in self.olds if old not in kwargs]
         if missing:
             raise TypeError('%s got the Keras 1 argument(s) %s without %s: Keras 1 needs all of %s '
-                            '(Keras 2: `%s`).' % (owner, present, missing, list(self.olds), self.new))
+                            '(Keras 2: `%s`).'
+                            % (owner, present, missing, list(self.olds), self.new))
         kwargs[self.new] = tuple(kwargs.pop(old) for old in self.olds)
         _warn(owner, '/'.join(self.olds), self.new)
         return args, kwargs

@@ -29,7 +29,8 @@ def _build_map(outputs):
         if node in finished:
             return
         if node in in_progress:
-            raise ValueError('The tensor %s at layer "%s" is part of a cycle.' % (tensor, layer.name))
+            raise ValueError('The tensor %s at layer "%s" is part of a cycle.'
+                             % (tensor, layer.name))
         layer_indices.setdefault(layer, len(layer_indices))
         in_progress.add(node)
         for parent in node.keras_inputs:
@@ -117,7 +118,8 @@ def _standardize_io(value, argname):
         flat = flatten(value)
     else:
         raise TypeError('Model `%s` must be KerasTensors (from Input() or layer calls), as a '
-                        'single tensor, a list or a dict. Received: %s=%r' % (argname, argname, value))
+                        'single tensor, a list or a dict. Received: %s=%r'
+                        % (argname, argname, value))
     for tensor in flat:
         if not isinstance(tensor, KerasTensor):
             raise TypeError('All elements of `%s` must be KerasTensors. Received: %r'
@@ -261,7 +263,8 @@ class Functional(Model):
             outputs, out_mask = node.layer._call_with_mask(args, kwargs, mask, need_mask)
         except Exception as error:
             if hasattr(error, 'add_note'):
-                error.add_note('(raised in layer "%s" of model "%s")' % (node.layer.name, self.name))
+                error.add_note('(raised in layer "%s" of model "%s")'
+                               % (node.layer.name, self.name))
             raise
         if len(out_ids) == 1 and isinstance(outputs, torch.Tensor):
             values[out_ids[0]] = outputs
@@ -318,7 +321,8 @@ def _plan_step(node):
         kind, ids = _LIST, [id(t) for t in args[0]]
     else:
         kind, ids = _GENERIC, None
-    takes_mask = any(t._keras_mask is not None for t in flatten(args[:1]) if isinstance(t, KerasTensor))
+    takes_mask = any(t._keras_mask is not None for t in flatten(args[:1])
+                     if isinstance(t, KerasTensor))
     need_mask = any(t._keras_mask is not None for t in node.flat_outputs)
     return node, kind, ids, takes_mask, need_mask, [id(t) for t in node.flat_outputs]
 

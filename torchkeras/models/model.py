@@ -150,7 +150,8 @@ class Model(Layer):
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
         from torchkeras.saving import api
         return api.save_model(self, filepath, overwrite=overwrite,
-                              include_optimizer=include_optimizer, save_format=save_format, **kwargs)
+                              include_optimizer=include_optimizer, save_format=save_format,
+                              **kwargs)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, **kwargs):
         from torchkeras.saving import api

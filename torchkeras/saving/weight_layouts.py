@@ -42,7 +42,8 @@ def conv_kernel(rank):
 
 
 def conv_transpose_kernel(rank):
-    """ConvNDTranspose kernel: Keras (k1..kN, out, in); nn.ConvTransposeNd.weight (in, out, k1..kN)."""
+    """ConvNDTranspose kernel: Keras (k1..kN, out, in);
+    nn.ConvTransposeNd.weight (in, out, k1..kN)."""
     to_keras = tuple(range(2, 2 + rank)) + (1, 0)
     from_keras = (rank + 1, rank) + tuple(range(rank))
     return Layout('conv%dd_transpose_kernel' % rank,
@@ -51,7 +52,8 @@ def conv_transpose_kernel(rank):
 
 
 def depthwise_layout(multiplier):
-    """DepthwiseConv2D kernel: Keras (kh, kw, in, mult); torch Conv2d(groups=in).weight (in*mult, 1, kh, kw)."""
+    """DepthwiseConv2D kernel: Keras (kh, kw, in, mult);
+    torch Conv2d(groups=in).weight (in*mult, 1, kh, kw)."""
     def to_keras(w):
         kh, kw = w.shape[2], w.shape[3]
         return w[:, 0].permute(1, 2, 0).reshape(kh, kw, -1, multiplier)
@@ -88,7 +90,8 @@ GRU_KERNEL = Layout('gru_kernel', lambda w: _swap_zr(w, 0).t(), lambda k: (_swap
 
 
 def gru_bias():
-    """GRU reset_after bias: Keras (2, 3u) [input bias; recurrent bias]; torch bias_ih, bias_hh (3u,)."""
+    """GRU reset_after bias: Keras (2, 3u) [input bias; recurrent bias];
+    torch bias_ih, bias_hh (3u,)."""
     return Layout('gru_bias',
                   lambda b_ih, b_hh: torch.stack([_swap_zr(b_ih), _swap_zr(b_hh)]),
                   lambda k: (_swap_zr(k[0]), _swap_zr(k[1])))

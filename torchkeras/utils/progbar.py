@@ -135,7 +135,7 @@ class Progbar:
         time_per_unit = self._estimate_step_duration(current, now)
         if self.target is None or finalize:
             info = f' - {now - self._start:.0f}s' + self._format_time(time_per_unit,
-                                                                       self.unit_name)
+                                                                      self.unit_name)
         else:
             info = ' - ETA: ' + self._format_eta(time_per_unit * (self.target - current))
         for name in self._values_order:
