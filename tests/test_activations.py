@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from torchkeras import activations
+from torchkeras import activations, losses
 
 X = np.array([-25.0, -6.0, -3.0, -2.5, -1.0, -0.3, 0.0, 0.2, 0.5, 1.0, 2.5, 3.0, 7.0, 25.0])
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -164,10 +164,15 @@ def test_other_activations_attach_nothing():
     assert not hasattr(output, '_keras_logits')
 
 
-def test_logits_not_attached_while_compiling(monkeypatch):
-    monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
-    output = activations.softmax(torch.randn(2, 3))
-    assert not hasattr(output, '_keras_logits')
+def test_logits_reach_the_loss_inside_a_compiled_graph():
+    """Saturated softmax: from the logits the loss is 100, from clipped probabilities 16.1."""
+    def loss(logits, target):
+        return losses.categorical_crossentropy(target, activations.softmax(logits))
+
+    logits, target = torch.tensor([[100.0, 0.0]]), torch.tensor([[0.0, 1.0]])
+    compiled = torch.compile(loss, backend='eager', fullgraph=True)  # fullgraph: no break
+    assert float(compiled(logits, target)) == pytest.approx(100.0)
+    assert float(loss(logits, target)) == pytest.approx(100.0)
 
 
 # --- get / serialize ------------------------------------------------------------------------

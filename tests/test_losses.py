@@ -422,12 +422,18 @@ def test_from_logits_true_on_activation_output_warns_and_uses_logits():
     assert float(result.detach()) == pytest.approx(100.0)
 
 
-def test_attach_logits_validates_kind_and_skips_under_compile(monkeypatch):
+def test_attach_logits_validates_kind():
     with pytest.raises(ValueError, match='kind'):
         losses.attach_logits(torch.ones(1), torch.ones(1), 'relu')
-    monkeypatch.setattr(torch.compiler, 'is_compiling', lambda: True)
-    output = losses.attach_logits(torch.ones(1), torch.zeros(1), 'softmax')
-    assert not hasattr(output, '_keras_logits')
+
+
+def test_sparse_ce_mask_of_ignore_class_survives_compile():
+    def loss(target, output):
+        return losses.sparse_categorical_crossentropy(target, output, ignore_class=-1)
+
+    target, output = torch.tensor([0, -1]), torch.tensor([[0.9, 0.1], [0.2, 0.8]])
+    compiled = torch.compile(loss, backend='eager', fullgraph=True)(target, output)
+    assert torch.equal(compiled._keras_mask, torch.tensor([True, False]))
 
 
 def test_attach_logits_follows_backend_epsilon():

@@ -835,6 +835,29 @@ def test_jit_compile_trains_like_eager():
         np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-5)
 
 
+def test_jit_compile_masks_the_loss_like_eager():
+    """Keras masks ride on the traced tensors: the compiled loss leaves masked steps out."""
+    rs = np.random.RandomState(0)
+    x = rs.randint(1, 20, (32, 7))
+    x[:, 5:] = 0
+    x[::3, 3:] = 0
+    y = rs.randint(0, 4, (32, 7))
+    histories = []
+    for jit in (False, True):
+        torchkeras.backend.clear_session()
+        torch.manual_seed(0)
+        model = torchkeras.Sequential([
+            layers.Embedding(20, 8, mask_zero=True, input_length=7),
+            layers.LSTM(6, return_sequences=True),
+            layers.TimeDistributed(layers.Dense(4, activation='softmax'))])
+        model.compile('adam', 'sparse_categorical_crossentropy', metrics=['accuracy'],
+                      jit_compile=jit)
+        histories.append(model.fit(x, y, epochs=2, batch_size=16, shuffle=False,
+                                   verbose=0).history)
+    for key in histories[0]:
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-5)
+
+
 def test_jit_compile_falls_back_with_a_warning(monkeypatch):
     def broken(fn, *args, **kwargs):
         def run(*a, **k):

@@ -12,6 +12,8 @@ import functools
 import torch
 import torch.nn.functional as F
 
+from torchkeras.losses import attach_logits as _attach_logits
+
 __all__ = [
     'relu', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'exponential', 'swish',
     'silu', 'gelu', 'relu6', 'leaky_relu', 'mish', 'log_softmax', 'softmax', 'linear',
@@ -19,15 +21,6 @@ __all__ = [
     'soft_shrink', 'hard_shrink', 'tanh_shrink', 'sparse_plus', 'squareplus',
     'get', 'serialize', 'deserialize',
 ]
-
-
-def _attach_logits(output, logits, kind):
-    """Remember the pre-activation input for loss-from-logits (skipped while compiling:
-    dynamo cannot trace attribute writes on tensors)."""
-    if not torch.compiler.is_compiling():
-        output._keras_logits = logits
-        output._keras_logits_kind = kind
-    return output
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0, negative_slope=None):

@@ -51,11 +51,6 @@ __all__ = [
 
 # --------------------------------------------------------------------------- helpers
 
-def _is_compiling():
-    compiler = getattr(torch, 'compiler', None)
-    return bool(compiler is not None and compiler.is_compiling())
-
-
 def attach_logits(output, logits, kind):
     """Remember the pre-activation ``logits`` of a softmax/sigmoid ``output``.
 
@@ -64,14 +59,14 @@ def attach_logits(output, logits, kind):
     (no 1e-7 clipping).  ``kind`` says which activation produced ``output`` (the fused
     training kernels need the matching kind; the loss functions, like tf.keras, use the
     logits whichever kind stored them).
-    Nothing is attached while ``torch.compile`` traces (attributes on traced tensors
-    would break the graph).  Returns ``output``.
+    ``torch.compile`` traces these attribute writes (an older dynamo may break the graph
+    there, which costs speed, not correctness), so compiled losses equal eager ones.
+    Returns ``output``.
     """
     if kind not in ('softmax', 'sigmoid'):
         raise ValueError("`kind` must be 'softmax' or 'sigmoid'. Received: kind=%r" % (kind,))
-    if not _is_compiling():
-        output._keras_logits = logits
-        output._keras_logits_kind = kind
+    output._keras_logits = logits
+    output._keras_logits_kind = kind
     return output
 
 
@@ -304,8 +299,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
     result = -torch.gather(log_probs, -1, target.unsqueeze(-1)).squeeze(-1)
     if valid is not None:
         result = torch.where(valid, result, torch.zeros_like(result))
-        if not _is_compiling():
-            result._keras_mask = valid
+        result._keras_mask = valid
     return result
 
 

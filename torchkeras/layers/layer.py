@@ -479,8 +479,7 @@ class Layer(nn.Module):
                 mask = masks[0] if len(masks) == 1 else masks
         need_mask = mask is not None or type(self).compute_mask is not Layer.compute_mask
         outputs, out_mask = self._call_with_mask(args, kwargs, mask, need_mask)
-        if out_mask is not None and isinstance(outputs, torch.Tensor) \
-                and not torch.compiler.is_compiling():
+        if out_mask is not None and isinstance(outputs, torch.Tensor):
             outputs._keras_mask = out_mask
         return outputs
 

@@ -35,9 +35,8 @@ masked steps from its loss and metrics.
 
 ``compile(jit_compile=True)`` runs the train step's forward pass and loss through
 ``torch.compile`` (its backward is compiled with it; the optimizer step, the loss trackers and
-the metrics stay eager), or eagerly, with a warning, when compiling fails.  Inside a compiled
-graph tensors carry no ``_keras_logits``, so cross-entropy there is computed from the clipped
-probabilities, as Keras 3's torch backend does.  Mixed precision follows
+the metrics stay eager), or eagerly, with a warning, when compiling fails; its numbers are
+eager's (logits and masks ride on the traced tensors as in eager mode).  Mixed precision follows
 ``torchkeras.mixed_precision``'s global policy.  After ``fit`` / ``train_on_batch`` the model
 is left in eval mode (calling it is inference, as in Keras); ``evaluate`` / ``predict`` put
 the previous mode back.
@@ -824,8 +823,7 @@ def _loss_value(spec, y, output, weights, mask):
         if logits is not None and getattr(output, '_keras_logits_kind', None) == spec.fused_logits:
             return _fused_loss(spec.fused, logits, y)
     if mask is not None:
-        if not torch.compiler.is_compiling():
-            output._keras_mask = mask  # losses.Loss honours y_pred._keras_mask
+        output._keras_mask = mask  # losses.Loss honours y_pred._keras_mask
     return spec.loss(y, output, weights)
 
 
