@@ -96,6 +96,7 @@ class Optimizer:
     _interleave_slots = True    # Keras 3 order: each variable's slots together (Adam m0 v0 m1 v1)
     _sequential_clipping = False
     _serialization_module = 'keras.optimizers'
+    _keras3_extra_variables = ()  # scalars Keras 3 creates after the slots (Nadam's u_product)
 
     def __init__(self, learning_rate=0.001, name=None, weight_decay=None, clipnorm=None,
                  clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
@@ -399,16 +400,21 @@ class Optimizer:
             variable.sub_(value)
 
     # ------------------------------------------------------------ variables
-    def _slot_layout(self):
+    def _slot_passes(self, names):
+        """The slots as Keras creates them: one tuple of names per pass over the variables."""
+        return [tuple(names)] if self._interleave_slots else [(n,) for n in names]
+
+    def _slot_layout(self, items=None):
+        """(slot name, item) in Keras order; items are the built parameters by default."""
         if not self.built:
             return []
+        items = self._params if items is None else list(items)
         names = self._torch.slot_names(self._torch.param_groups[0])
-        slot_groups = [names] if self._interleave_slots else [(n,) for n in names]
         layout = []
         if self.use_ema:
-            layout += [('average', p) for p in self._params]
-        for group in slot_groups:
-            layout += [(name, p) for p in self._params for name in group]
+            layout += [('average', p) for p in items]
+        for group in self._slot_passes(names):
+            layout += [(name, p) for p in items for name in group]
         return layout
 
     def _variable_layout(self):
@@ -465,6 +471,38 @@ class Optimizer:
                                                           len(values)))
         for entry, value in zip(layout, values):
             self._assign_variable(entry, value)
+
+    def keras_variable_layout(self, weights, tf_keras=False):
+        """The optimizer variables as Keras saves them in a ``.keras`` file (``optimizer/vars``).
+
+        ``weights`` are the model's trainable Keras weights in order (the slots follow them,
+        not the torch parameters), or None for the unbuilt optimizer.  Keras 3: 'iteration',
+        'learning_rate' (absent with a schedule), the slots, then extras such as Nadam's
+        'u_product'.  tf_keras 2.11+ (``tf_keras=True``) keeps no learning-rate variable and
+        no extras.  A slot entry is (slot name, weight).
+        """
+        if self._rule_class is None:
+            raise NotImplementedError('%s updates through a custom `update_step`; its variables '
+                                      'have no Keras file layout.' % type(self).__name__)
+        head = ['iteration']
+        if not tf_keras and self._schedule() is None:
+            head.append('learning_rate')
+        if weights is None or not self.built:
+            return head
+        tail = [] if tf_keras else list(self._keras3_extra_variables)
+        return head + self._slot_layout(weights) + tail
+
+    def keras_scalar(self, name):
+        """The value of a scalar entry of ``keras_variable_layout`` (a Python number)."""
+        if name == 'iteration':
+            return self.iterations
+        if name == 'learning_rate':
+            return self.learning_rate
+        raise KeyError('%s has no Keras variable %r.' % (self.name, name))
+
+    def slot(self, param, name):
+        """The slot ``name`` ('momentum', 'velocity', ...) of a built torch parameter."""
+        return self._torch.state[param][name]
 
     @staticmethod
     def _layout_summary(layout):
@@ -582,6 +620,12 @@ class Adam(Optimizer):
         self.epsilon = _resolve_epsilon(epsilon)
         self.amsgrad = amsgrad
 
+    def _slot_passes(self, names):
+        # Keras builds m, v per variable, then velocity_hat in a pass of its own
+        if self._interleave_slots and 'velocity_hat' in names:
+            return [('momentum', 'velocity'), ('velocity_hat',)]
+        return super()._slot_passes(names)
+
 
 class AdamW(Adam):
     """Adam with decoupled weight decay ``p -= p*wd*lr`` before each step (default 0.004)."""
@@ -688,8 +732,20 @@ class Nadam(Optimizer):
         hyper['per_variable_product'] = self.schedule_decay is None  # tf_keras 2.11+ behaviour
         return hyper
 
+    _keras3_extra_variables = ('u_product',)
+
     def _variable_layout(self):
         return super()._variable_layout() + (['u_product'] if self.built else [])
+
+    def keras_scalar(self, name):
+        if name != 'u_product':
+            return super().keras_scalar(name)
+        # Keras 3's u_product gains one factor per step, whatever per_variable_product says
+        group = self._torch.param_groups[0]
+        product = 1.0
+        for t in range(1, self.iterations + 1):
+            product *= torch_rules.NadamRule._u(group, t)
+        return product
 
     def get_config(self):
         config = super().get_config()
@@ -804,6 +860,10 @@ class TorchOptimizer(Optimizer):
                 state = self._torch.state.get(p, {})
                 layout += [(k, p) for k in sorted(state) if isinstance(state[k], torch.Tensor)]
         return layout
+
+    def keras_variable_layout(self, weights, tf_keras=False):
+        raise NotImplementedError('%s wraps a torch optimizer: its state has no Keras file '
+                                  'layout.' % self.name)
 
     def get_config(self):
         return {'name': self.name, 'learning_rate': self.learning_rate}

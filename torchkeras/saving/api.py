@@ -271,7 +271,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, save_for
             p, lambda f: hdf5.save_model_to_file(f, model, include_optimizer)), overwrite)
     else:
         _atomic_write(path, lambda p: _write_binary(
-            p, lambda f: keras_v3.save_archive(model, f)), overwrite)
+            p, lambda f: keras_v3.save_archive(model, f, include_optimizer)), overwrite)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):
@@ -283,10 +283,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kw
     _require_file(path)
     kind = sniff_format(path)
     if kind == 'keras_archive':
-        model, pairs, compile_config = keras_v3.model_from_archive(path, custom_objects, safe_mode)
+        model, pairs, compile_config, optimizer_values = keras_v3.model_from_archive(
+            path, custom_objects, safe_mode)
         assign_pairs(pairs)
         if compile:
             serialization.compile_from_config(model, compile_config, custom_objects)
+            keras_v3.restore_optimizer(model, optimizer_values, path)
         return model
     if kind == 'hdf5':
         return _load_h5_model(path, custom_objects, compile, safe_mode)

@@ -16,6 +16,21 @@ registered_name / build_config / compile_config; inbound nodes as ``{'args', 'kw
 with ``__keras_tensor__`` dicts; dtypes as DTypePolicy objects), ``metadata.json`` and
 ``model.weights.h5`` (the layout above).  Readers return checked (weight, value) pairs;
 ``saving.api`` assigns them, all or none.
+
+A compiled model's optimizer is saved beside the layers, as Keras 3 saves it:
+
+    /optimizer/vars/<i>            @name=<optimizer name>
+        Keras 3:   iteration (int64), learning_rate (float32; none with a schedule), the slots,
+                   extras (Nadam: u_product)
+        tf_keras:  iteration, the slots (no learning rate, no extras)
+
+The slots follow the model's trainable Keras weights, in Keras layout (a Dense kernel's
+momentum is (in, out)); most optimizers interleave them per weight (Adam: m0 v0 m1 v1 ...),
+RMSprop makes one pass per kind (velocities, momentums, average gradients) and AMSGrad adds
+its velocity_hat pass after m, v.  The optimizer's ``keras_variable_layout`` gives the order.
+An unbuilt optimizer is saved as its scalars only.  Archives are written in the Keras 3
+layout (their config.json is Keras 3's, which only Keras 3 reads); both layouts are read.
+An optimizer group that fits neither is skipped with Keras's warning.
 """
 import datetime
 import io
@@ -26,13 +41,15 @@ import zipfile
 
 import h5py
 import numpy as np
+import torch
 
 from torchkeras.saving import hdf5, object_registry, serialization
 
 __all__ = ['KERAS3_VERSION', 'to_snake_case', 'weight_entries', 'is_keras3_weights',
            'save_weights_to_h5', 'weight_pairs_from_h5', 'keras3_config', 'save_archive',
            'read_archive', 'weight_pairs_from_archive', 'model_from_archive',
-           'keras3_layer_config']
+           'keras3_layer_config', 'optimizer_arrays', 'save_optimizer_to_h5',
+           'optimizer_values_from_h5', 'restore_optimizer']
 
 # The Keras 3 release whose file layout is written (the reference kit's).
 KERAS3_VERSION = '3.15.1'
@@ -44,6 +61,11 @@ _RNN_CLASSES = frozenset(['LSTM', 'GRU', 'SimpleRNN', 'ConvLSTM1D', 'ConvLSTM2D'
 _KERAS2_ONLY_KEYS = ('batch_input_shape', 'time_major', 'implementation')
 # Variables Keras 3 keeps that are state, not weights (random seeds): never compared.
 _IGNORED_PATH_PARTS = ('seed_generator',)
+# Top-level groups that are not layers: the optimizer, and tf_keras's compiled-metric totals.
+_NON_LAYER_GROUPS = ('optimizer', 'metrics')
+_OPTIMIZER_VARS = 'optimizer/vars'
+# Keys tf_keras optimizer configs carry that Keras 3 rejects ("Argument(s) not recognized").
+_TF_KERAS_ONLY_OPTIMIZER_KEYS = ('jit_compile', 'is_legacy_optimizer')
 
 
 def to_snake_case(name):
@@ -213,7 +235,8 @@ def weight_pairs_from_h5(h5file, model, filepath, skip_mismatch=False):
 def _check_no_extra_weights(groups, model, filepath):
     known = {entry.vars_path for entry in weight_entries(model)}
     extra = sorted(path for path, datasets in groups.items()
-                   if datasets and path not in known and not path.startswith('optimizer')
+                   if datasets and path not in known
+                   and path.split('/')[0] not in _NON_LAYER_GROUPS
                    and not any(part in path for part in _IGNORED_PATH_PARTS))
     if extra:
         raise ValueError("The weights file '%s' holds weights at %s, which model '%s' has no "
@@ -243,6 +266,9 @@ def keras3_layer_config(class_name, config):
         config['dtype'] = _dtype_policy(config['dtype'])
     if class_name == 'Lambda':
         config = _keras3_lambda(config)
+    axis = config.get('axis')
+    if class_name == 'BatchNormalization' and isinstance(axis, (list, tuple)) and len(axis) == 1:
+        config['axis'] = axis[0]  # Keras 3's BatchNormalization takes an int axis only
     return config
 
 
@@ -393,11 +419,20 @@ def _compile_config(model):
     optimizer = settings.get('optimizer')
     if optimizer is not None and not isinstance(optimizer, (str, dict)):
         optimizer = optimizers.serialize(optimizer)
-    config = {'optimizer': optimizer}
+    config = {'optimizer': _keras3_optimizer_config(optimizer)}
     for key in ('loss', 'loss_weights', 'metrics', 'weighted_metrics'):
         config[key] = serialization.serialize_compile_value(settings.get(key))
     config.update(run_eagerly=False, steps_per_execution=1, jit_compile=False)
     return config
+
+
+def _keras3_optimizer_config(optimizer):
+    """A torchkeras (tf_keras-style) optimizer config without the keys Keras 3 rejects."""
+    if not isinstance(optimizer, dict) or 'legacy' in str(optimizer.get('module') or ''):
+        return optimizer
+    inner = {k: v for k, v in (optimizer.get('config') or {}).items()
+             if k not in _TF_KERAS_ONLY_OPTIMIZER_KEYS}
+    return dict(optimizer, config=inner)
 
 
 def keras3_config(model):
@@ -407,15 +442,160 @@ def keras3_config(model):
     return entry
 
 
+# ------------------------------------------------------------------------- optimizer
+def _slot_in_keras_layout(optimizer, name, weight):
+    """A slot of a Keras weight, converted like the weight (torch tensors -> Keras layout)."""
+    with torch.no_grad():
+        value = weight.layout.to_keras(*[optimizer.slot(t, name) for t in weight.tensors])
+        return value.detach().cpu().numpy().copy()
+
+
+def optimizer_arrays(model, tf_keras=False):
+    """The model's optimizer variables as a ``.keras`` file holds them (numpy arrays), in
+    Keras 3's order (tf_keras's with ``tf_keras=True``) and Keras layout."""
+    optimizer = model.optimizer
+    arrays = []
+    for entry in optimizer.keras_variable_layout(model.trainable_weights, tf_keras=tf_keras):
+        if entry == 'iteration':
+            arrays.append(np.asarray(optimizer.keras_scalar(entry), dtype=np.int64))
+        elif isinstance(entry, str):
+            arrays.append(np.asarray(optimizer.keras_scalar(entry), dtype=np.float32))
+        else:
+            arrays.append(_slot_in_keras_layout(optimizer, *entry))
+    return arrays
+
+
+def save_optimizer_to_h5(h5file, model):
+    """Write ``optimizer/vars/<i>`` for a compiled model; warn (and skip) if impossible."""
+    optimizer = getattr(model, 'optimizer', None)
+    if optimizer is None or not hasattr(optimizer, 'keras_variable_layout'):
+        return
+    try:
+        arrays = optimizer_arrays(model)
+    except (NotImplementedError, KeyError, RuntimeError, ValueError) as error:
+        warnings.warn('The optimizer state was not saved, so a model loaded from this file '
+                      'starts with a fresh optimizer. Reason: %s' % (error,))
+        return
+    group = h5file.require_group(_OPTIMIZER_VARS)
+    group.attrs['name'] = str(getattr(optimizer, 'name', type(optimizer).__name__))
+    for index, array in enumerate(arrays):
+        group.create_dataset(str(index), data=array)
+
+
+def optimizer_values_from_h5(h5file):
+    """The arrays of ``optimizer/vars`` in numeric order; None when the file has none."""
+    group = h5file.get(_OPTIMIZER_VARS)
+    if not isinstance(group, h5py.Group):
+        return None
+    keys = sorted(group.keys(), key=_variable_order)
+    return [np.asarray(group[k]) for k in keys if isinstance(group[k], h5py.Dataset)]
+
+
+def _entry_shape(entry):
+    return () if isinstance(entry, str) else tuple(entry[1].shape)
+
+
+def _entry_label(entry):
+    return entry if isinstance(entry, str) else '%s of %s' % (entry[0], entry[1].name)
+
+
+def _layout_mismatch(layout, values):
+    """Why ``values`` cannot fill ``layout`` (None when they can)."""
+    if len(layout) != len(values):
+        return 'count'
+    for index, (entry, value) in enumerate(zip(layout, values)):
+        if tuple(np.shape(value)) != _entry_shape(entry):
+            return ('saved variable %d has shape %s, but %s has shape %s'
+                    % (index, tuple(np.shape(value)), _entry_label(entry), _entry_shape(entry)))
+    return None
+
+
+def _matching_layout(optimizer, weights, values):
+    """The layout ``values`` were saved in: Keras 3, tf_keras, or either one unbuilt.
+
+    Returns (layout, None) or (None, the reason for Keras's skip warning)."""
+    candidates = [optimizer.keras_variable_layout(weights),
+                  optimizer.keras_variable_layout(weights, tf_keras=True),
+                  optimizer.keras_variable_layout(None),
+                  optimizer.keras_variable_layout(None, tf_keras=True)]
+    shape_reasons = []
+    for layout in candidates:
+        mismatch = _layout_mismatch(layout, values)
+        if mismatch is None:
+            return layout, None
+        if mismatch != 'count':
+            shape_reasons.append(mismatch)
+    if shape_reasons:
+        return None, shape_reasons[0]
+    return None, ('because it has %d variables whereas the saved optimizer has %d variables'
+                  % (len(candidates[0]), len(values)))
+
+
+def _slot_assignments(optimizer, name, weight, value):
+    """(slot tensor, new value) pairs for one Keras-layout slot value."""
+    parts = weight.layout.from_keras(torch.as_tensor(np.asarray(value)))
+    pairs = []
+    for param, part in zip(weight.tensors, parts):
+        target = optimizer.slot(param, name)
+        if tuple(part.shape) != tuple(target.shape):
+            raise ValueError('slot %s of %s converts to shape %s, expected %s'
+                             % (name, weight.name, tuple(part.shape), tuple(target.shape)))
+        pairs.append((target, part))
+    return pairs
+
+
+def _assign_optimizer(optimizer, layout, values):
+    """Check every value, then assign them (iteration first: Nadam derives state from it)."""
+    scalars, slots = {}, []
+    for entry, value in zip(layout, values):
+        if isinstance(entry, str):
+            scalars[entry] = np.asarray(value)
+        else:
+            slots += _slot_assignments(optimizer, entry[0], entry[1], value)
+    optimizer.iterations = int(scalars['iteration'])
+    saved_rate = scalars.get('learning_rate')
+    # the file keeps float32: keep the exact rate unless the saved one is really different
+    if saved_rate is not None and np.float32(optimizer.learning_rate) != np.float32(saved_rate):
+        optimizer.learning_rate = float(saved_rate)
+    with torch.no_grad():
+        for target, value in slots:
+            target.copy_(value.to(device=target.device, dtype=target.dtype))
+    # extras such as Nadam's u_product follow from the iteration count
+
+
+def restore_optimizer(model, values, filepath):
+    """Put a ``.keras`` file's optimizer variables into the compiled model's optimizer.
+
+    Never raises: variables that do not fit (count or shape) are skipped with Keras's
+    warning, and the model keeps its freshly built optimizer."""
+    optimizer = getattr(model, 'optimizer', None)
+    if not values or optimizer is None or not hasattr(optimizer, 'keras_variable_layout'):
+        return
+    name = getattr(optimizer, 'name', type(optimizer).__name__)
+    try:
+        optimizer.build(list(model.parameters()))  # as the trainer builds it
+        layout, reason = _matching_layout(optimizer, model.trainable_weights, values)
+        if layout is not None:
+            _assign_optimizer(optimizer, layout, values)
+            return
+    except Exception as error:  # noqa: BLE001 - the weights are loaded; the optimizer is extra
+        reason = 'because its variables could not be restored (%s)' % (error,)
+    warnings.warn("Skipping variable loading for optimizer '%s' from '%s', %s. The model starts "
+                  'with a freshly initialized optimizer.' % (name, filepath, reason),
+                  stacklevel=3)
+
+
 # ---------------------------------------------------------------------------- archive
-def _weights_bytes(model):
+def _weights_bytes(model, include_optimizer=True):
     buffer = io.BytesIO()
     with h5py.File(buffer, 'w') as h5file:
         save_weights_to_h5(h5file, model)
+        if include_optimizer:
+            save_optimizer_to_h5(h5file, model)
     return buffer.getvalue()
 
 
-def save_archive(model, fileobj):
+def save_archive(model, fileobj, include_optimizer=True):
     """Write the ``.keras`` zip (config, metadata, weights) into a binary file object."""
     from torchkeras import __version__
     config = json.dumps(keras3_config(model), default=serialization.json_default)
@@ -424,7 +604,7 @@ def save_archive(model, fileobj):
     with zipfile.ZipFile(fileobj, 'w', compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_METADATA, metadata)
         archive.writestr(_CONFIG, config)
-        archive.writestr(_WEIGHTS, _weights_bytes(model))
+        archive.writestr(_WEIGHTS, _weights_bytes(model, include_optimizer))
 
 
 def read_archive(filepath):
@@ -464,7 +644,7 @@ def weight_pairs_from_archive(filepath, model, skip_mismatch=False):
 
 
 def model_from_archive(filepath, custom_objects=None, safe_mode=True):
-    """(model, weight pairs, compile config) from a ``.keras`` archive."""
+    """(model, weight pairs, compile config, optimizer values or None) from a ``.keras``."""
     config, weights = read_archive(filepath)
     if not isinstance(config, dict) or 'class_name' not in config:
         raise ValueError("The config.json in '%s' does not describe a model." % (filepath,))
@@ -472,4 +652,10 @@ def model_from_archive(filepath, custom_objects=None, safe_mode=True):
                                             safe_mode=safe_mode)
     with _open_weights(weights, filepath) as h5file:
         pairs = weight_pairs_from_h5(h5file, model, filepath)
-    return model, pairs, config.get('compile_config')
+        try:
+            optimizer_values = optimizer_values_from_h5(h5file)
+        except (OSError, KeyError, RuntimeError, ValueError) as error:
+            warnings.warn("Skipping variable loading for the optimizer from '%s': its "
+                          'variables cannot be read (%s).' % (filepath, error))
+            optimizer_values = None
+    return model, pairs, config.get('compile_config'), optimizer_values
