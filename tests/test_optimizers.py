@@ -1,11 +1,13 @@
 """Optimizers: update rules against NumPy transcriptions of KERAS_FACTS 1.2 (written here, not
 calling the library), defaults from the KERAS_FACTS 1.1 table, legacy arguments, clipping,
 schedules computed by hand, torch interop, (de)serialization and errors."""
+import pickle
 import warnings
 
 import numpy as np
 import pytest
 
+import torchkeras
 import torchkeras.legacy
 import torch
 
@@ -843,3 +845,47 @@ def test_deserialize_reads_registered_names_written_by_tf_keras():
     opt = optimizers.deserialize({'class_name': 'Custom>Adam',
                                   'config': {'learning_rate': 0.01, 'is_legacy_optimizer': False}})
     assert isinstance(opt, optimizers.Adam) and opt.learning_rate == pytest.approx(0.01)
+
+
+# ------------------------------------------------------- the learning rate as Keras 2 code reads it
+def dense_model(optimizer):
+    model = torchkeras.Sequential([torchkeras.layers.Dense(1, input_shape=(3,))])
+    model.compile(optimizer, 'mse')
+    return model
+
+
+def one_step(model):
+    model.train_on_batch(np.zeros((1, 3), 'float32'), np.ones((1, 1), 'float32'))
+
+
+def test_lr_takes_the_tf_variable_calls_of_keras_2_code():
+    model = dense_model(optimizers.Adam(0.01))
+    lr = model.optimizer.lr
+    assert isinstance(lr, float) and lr == pytest.approx(0.01)
+    assert torchkeras.backend.get_value(lr) == np.float32(0.01) and lr.numpy().dtype == np.float32
+    torchkeras.backend.set_value(model.optimizer.lr, 0.5)  # the Keras 2 callback idiom
+    assert model.optimizer.learning_rate == 0.5
+    model.optimizer.lr.assign(0.25)
+    one_step(model)
+    group_lr = model.optimizer.torch_optimizer.param_groups[0]['lr']
+    assert group_lr == 0.25 and type(group_lr) is float
+    # Arithmetic, copies, configs and pickles are plain floats (no optimizer reference kept).
+    assert type(model.optimizer.lr * 2) is float
+    assert type(pickle.loads(pickle.dumps(model.optimizer.lr))) is float
+    assert type(model.optimizer.get_config()['learning_rate']) is float
+
+
+def test_scheduled_lr_reads_as_the_rate_of_the_last_step():
+    """tf.keras's ``current_learning_rate``: schedule(0) before any step, then the rate the
+    last step used; a value set with set_value reads back until the next step."""
+    schedule = schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+    model = dense_model(optimizers.SGD(schedule))
+    assert model.optimizer.lr == pytest.approx(0.1)
+    one_step(model)
+    assert model.optimizer.lr == pytest.approx(0.1)
+    torchkeras.backend.set_value(model.optimizer.lr, 0.5)
+    assert model.optimizer.lr == 0.5
+    one_step(model)
+    assert model.optimizer.lr == pytest.approx(0.1 * 0.5 ** 0.5)
+    with pytest.raises(TypeError, match='not settable'):
+        model.optimizer.learning_rate = 0.3

@@ -18,6 +18,7 @@ Nadam's ``schedule_decay=`` is the Keras 1/2 momentum schedule, ``epsilon=None``
 import inspect
 import re
 
+import numpy as np
 import torch
 
 from torchkeras import backend
@@ -44,6 +45,44 @@ def _resolve_epsilon(epsilon):
 def _is_schedule(value):
     return isinstance(value, schedules.LearningRateSchedule) or (
         callable(value) and not isinstance(value, torch.Tensor))
+
+
+class LearningRateValue(float):
+    """``optimizer.learning_rate`` / ``optimizer.lr``: a float that also answers the
+    tf.Variable calls Keras 2 code makes on it: ``K.set_value(opt.lr, x)`` and
+    ``opt.lr.assign(x)`` set the optimizer's rate, ``K.get_value(opt.lr)`` and
+    ``opt.lr.numpy()`` read it.  Arithmetic gives plain floats; copies are plain floats."""
+
+    def __new__(cls, value, optimizer=None):
+        self = super().__new__(cls, value)
+        self._optimizer = optimizer
+        return self
+
+    def assign(self, value):
+        """Set the optimizer's learning rate (under a schedule, tf.keras's behaviour: the
+        value reads back until the next step recomputes it)."""
+        optimizer = self._optimizer
+        if optimizer is None:
+            raise ValueError('This learning rate value is detached from any optimizer; set '
+                             '`optimizer.learning_rate` instead.')
+        if optimizer._schedule() is not None:
+            optimizer._assigned_current_lr = (optimizer.iterations, float(value))
+        else:
+            optimizer.learning_rate = float(value)
+        return optimizer.learning_rate
+
+    def numpy(self):
+        return np.float32(self)
+
+    def value(self):
+        return float(self)
+
+    @property
+    def dtype(self):
+        return 'float32'
+
+    def __reduce__(self):
+        return float, (float(self),)
 
 
 def _check_learning_rate(value):
@@ -113,6 +152,7 @@ class Optimizer:
         self._set_ema(use_ema, ema_momentum, ema_overwrite_frequency)
         self.jit_compile = jit_compile
         self._learning_rate = _check_learning_rate(learning_rate)
+        self._assigned_current_lr = None  # (iterations, value): assign() under a schedule
         self._torch = None
         self._params = []
         self._custom_variables = []
@@ -190,12 +230,19 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        """The rate the next step uses (a schedule's current value), as a float."""
+        """The learning rate as a float (a :class:`LearningRateValue`, which also takes
+        tf.Variable calls: ``K.set_value(opt.lr, x)``, ``opt.lr.assign(x)``).  With a
+        schedule, tf.keras's ``current_learning_rate``: the rate the last step used
+        (schedule(0) before the first step)."""
         if self._schedule() is not None:
-            return self._scheduled_lr(self.iterations)
+            step = max(self.iterations - 1, 0)
+            assigned = self._assigned_current_lr
+            if assigned is not None and assigned[0] == self.iterations:
+                return LearningRateValue(assigned[1], self)
+            return LearningRateValue(self._scheduled_lr(step), self)
         if self._torch is not None:
-            return float(self._torch.param_groups[0]['lr'])
-        return self._learning_rate
+            return LearningRateValue(self._torch.param_groups[0]['lr'], self)
+        return LearningRateValue(self._learning_rate, self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -240,7 +287,7 @@ class Optimizer:
                     loss_scale_factor=self.loss_scale_factor)
 
     def _make_torch_optimizer(self, params):
-        lr = self.learning_rate
+        lr = float(self.learning_rate)  # a plain float in torch's param groups and state_dict
         groups = [{'params': params}]  # a list of groups accepts an empty model
         if self._rule_class is None:
             rule = torch_rules.CallbackRule(groups, self.update_step, lr=lr,
@@ -519,7 +566,7 @@ class Optimizer:
     def _serialized_learning_rate(self):
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
             return schedules.serialize(self._learning_rate)
-        return self.learning_rate
+        return float(self.learning_rate)
 
     def _hyper_config(self):
         return {name: getattr(self, name) for name in self._config_names}
@@ -866,7 +913,7 @@ class TorchOptimizer(Optimizer):
                                   'layout.' % self.name)
 
     def get_config(self):
-        return {'name': self.name, 'learning_rate': self.learning_rate}
+        return {'name': self.name, 'learning_rate': float(self.learning_rate)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
