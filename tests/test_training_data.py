@@ -88,9 +88,34 @@ def test_missing_and_unknown_keys_name_them():
     x = {'a': np.zeros((2, 1))}
     with pytest.raises(ValueError, match=r"Missing data for x \['b'\]"):
         data.adapt(x, None, io=_io(('a', 'b')))
-    with pytest.raises(ValueError, match=r"Unknown keys \['c'\]"):
-        data.adapt({'a': np.zeros((2, 1)), 'b': np.zeros((2, 1)), 'c': np.zeros((2, 1))},
-                   None, io=_io(('a', 'b')))
+    with pytest.raises(ValueError, match=r"Unknown keys \['zz'\] in the `y` dict"):
+        data.adapt(x, {'out': np.zeros(2), 'zz': np.zeros(2)}, io=_io())
+    with pytest.raises(ValueError, match=r"Unknown keys \['zz'\] in the `sample_weight`"):
+        data.adapt(x, np.zeros(2), {'zz': np.ones(2)}, io=_io())
+
+
+def test_x_keys_that_match_no_input_are_ignored_with_a_warning():
+    """tf.keras trains on {'a', 'b', 'c'} for inputs a, b: it warns and drops 'c', whose
+    length still counts for the cardinality check (tf: "x sizes: 2, 2, 3")."""
+    x = {'b': np.ones((2, 1), 'float32'), 'c': np.array(['text', 'more']),
+         'a': np.zeros((2, 3), 'float32')}
+    with pytest.warns(UserWarning, match=r"Input dict contained keys \['c'\] which did not "
+                                         r"match any model input"):
+        adapter = data.adapt(x, None, io=_io(('a', 'b')))
+    assert [tuple(t.shape) for t in adapter.xs] == [(2, 3), (2, 1)]
+    x['c'] = np.zeros((3, 1))
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match='x sizes: a: 2, b: 2, c: 3'):
+        data.adapt(x, None, io=_io(('a', 'b')))
+
+
+def test_a_generator_warns_once_about_unused_x_keys():
+    def gen():
+        for _ in range(3):
+            yield {'a': np.zeros((2, 1), 'float32'), 'c': np.zeros((2, 1))}, np.zeros((2, 1))
+    adapter = data.adapt(gen(), io=_io())
+    with pytest.warns(UserWarning, match='did not match any model input') as record:
+        batches = _batches(adapter)
+    assert len(batches) == 3 and len(batches[0][0]) == 1 and len(record) == 1
 
 
 def test_a_single_array_for_a_two_input_model_is_an_error():
@@ -152,9 +177,73 @@ def test_validation_split_takes_the_last_fraction():
         data.adapt(x[:1], x[:1], io=_io()).split(0.5)
 
 
-def test_steps_per_epoch_on_arrays_draws_that_many_batches():
-    adapter = data.adapt(np.zeros((10, 1)), None, io=_io(), batch_size=4, steps=5)
-    assert len(_batches(adapter)) == 5
+def _firsts(adapter):
+    """The first sample of each batch of one epoch (x = arange, so the sample's index)."""
+    return [int(xs[0][0, 0]) for xs, _, _ in adapter.epoch()]
+
+
+def test_steps_beyond_the_data_stop_at_the_end_of_the_data():
+    """tf.keras (evaluate, predict, validation, fit with epochs=1): one pass over the data,
+    never wrapping around; ``out_of_data`` tells fit to stop.  (It used to wrap around and
+    draw 5 batches.)"""
+    x = np.arange(10, dtype='float32').reshape(10, 1)
+    adapter = data.adapt(x, None, io=_io(), batch_size=4, steps=5)
+    assert _firsts(adapter) == [0, 4, 8] and adapter.out_of_data
+    # Without set_epochs every epoch starts again at the first batch (validation data).
+    adapter = data.adapt(x, None, io=_io(), batch_size=4, steps=2)
+    assert [_firsts(adapter), _firsts(adapter)] == [[0, 4], [0, 4]]
+    assert not adapter.out_of_data
+
+
+def test_fit_epochs_continue_where_the_previous_one_stopped():
+    """tf.keras repeats arrays ``epochs`` times in one dataset with one iterator: 10 samples,
+    batch 2, steps_per_epoch=2, 3 epochs -> batches 0-1, 2-3, then 4 and 0 again."""
+    x = np.arange(10, dtype='float32').reshape(10, 1)
+    adapter = data.adapt(x, x, io=_io(), batch_size=2, steps=2).set_epochs(3)
+    assert [_firsts(adapter) for _ in range(3)] == [[0, 2], [4, 6], [8, 0]]
+    assert not adapter.out_of_data
+    # steps_per_epoch=7 > 5 batches, 2 epochs: 10 batches in all, 7 then 3, then no more.
+    adapter = data.adapt(x, x, io=_io(), batch_size=2, steps=7).set_epochs(2)
+    assert _firsts(adapter) == [0, 2, 4, 6, 8, 0, 2] and not adapter.out_of_data
+    assert _firsts(adapter) == [4, 6, 8] and adapter.out_of_data
+    assert _firsts(adapter) == []
+
+
+def test_fit_shuffles_once_per_pass_over_the_data_not_once_per_epoch():
+    """The permutation is redrawn when a pass over the data begins, which with
+    steps_per_epoch can be in the middle of an epoch (tf: one permutation per repeat)."""
+    x = np.arange(10, dtype='float32').reshape(10, 1)
+    torch.manual_seed(3)
+    first, second = torch.randperm(10).tolist(), torch.randperm(10).tolist()
+    torch.manual_seed(3)
+    adapter = data.adapt(x, x, io=_io(), batch_size=2, steps=3, shuffle=True).set_epochs(2)
+    seen = [torch.cat([xs[0] for xs, _, _ in adapter.epoch()]).flatten().int().tolist()
+            for _ in range(2)]
+    assert seen == [first[:6], first[6:] + second[:2]]
+
+
+def test_batch_size_defaults_to_the_data_split_into_steps():
+    # tf.keras: batch_size = ceil(samples / steps) when only steps is given.
+    adapter = data.adapt(np.zeros((10, 1)), None, io=_io(), steps=3)
+    assert [len(xs[0]) for xs, _, _ in adapter.epoch()] == [4, 4, 2]
+    assert data.adapt(np.zeros((10, 1)), None, io=_io()).batch_size == 32
+
+
+def test_validation_split_keeps_steps_per_epoch_for_the_training_part():
+    x = np.arange(10, dtype='float32').reshape(10, 1)
+    train, val = data.adapt(x, x, io=_io(), batch_size=2, steps=2).split(0.4)
+    assert train.steps == 2 and val.steps == 2  # val: 4 samples in batches of 2
+    train, val = data.adapt(x, x, io=_io(), steps=2).split(0.4)
+    assert train.batch_size == 3 and val.batch_size == 32
+
+
+def test_steps_must_be_positive_none_or_minus_one():
+    for steps in (0, -2):
+        with pytest.raises(ValueError, match='must be positive, None or -1. Received: %d'
+                           % steps):
+            data.adapt(np.zeros((4, 1)), None, io=_io(), steps=steps)
+    adapter = data.adapt(np.zeros((4, 1)), None, io=_io(), batch_size=3, steps=-1)
+    assert adapter.steps is None and len(_batches(adapter)) == 2
 
 
 # ------------------------------------------------------------------ class weights
@@ -164,6 +253,51 @@ def test_class_weight_becomes_per_sample_weights_once():
     adapter = data.adapt(np.zeros((3, 1)), y, np.array([1.0, 2.0, 1.0]), io=_io(),
                          class_weight={0: 0.5, 1: 3.0}).to_device('cpu')
     assert adapter.ws[0].tolist() == [0.5, 6.0, 3.0]
+
+
+def test_class_weight_rounds_soft_binary_labels():
+    """tf.keras picks the class of a single label with tf.round: 0.9 is class 1 (it used to
+    be truncated to class 0), and 0.5 / 2.5 round to even."""
+    y = np.array([[0.9], [0.1], [0.6], [0.4]], 'float32')
+    cw = {0: 1.0, 1: 10.0}
+    for target in (y, y[:, 0]):
+        adapter = data.adapt(np.zeros((4, 1)), target, io=_io(), class_weight=cw)
+        assert adapter.to_device('cpu').ws[0].tolist() == [10.0, 1.0, 10.0, 1.0]
+    adapter = data.adapt(np.zeros((4, 1)), np.array([0.5, 1.5, 2.5, 1.4]), io=_io(),
+                         class_weight={0: 1.0, 1: 10.0, 2: 100.0})
+    assert adapter.to_device('cpu').ws[0].tolist() == [1.0, 100.0, 100.0, 10.0]
+
+
+def test_class_weight_takes_the_argmax_of_probabilities_and_weights_timesteps():
+    probs = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.2, 0.7]], 'float32')
+    adapter = data.adapt(np.zeros((3, 1)), probs, io=_io(),
+                         class_weight={0: 1.0, 1: 10.0, 2: 100.0})
+    assert adapter.to_device('cpu').ws[0].tolist() == [10.0, 1.0, 100.0]
+    # Rank 3 targets: one class per timestep, so (N, T) weights (tf.keras 2 does the same).
+    labels = np.array([[[0.9], [0.2]], [[0.0], [1.0]]], 'float32')
+    one_hot = np.eye(2, dtype='float32')[[[1, 0], [0, 1]]]
+    for target in (labels, one_hot):
+        adapter = data.adapt(np.zeros((2, 2, 1)), target, np.array([1.0, 2.0]), io=_io(),
+                             class_weight={0: 1.0, 1: 10.0})
+        assert adapter.to_device('cpu').ws[0].tolist() == [[10.0, 1.0], [2.0, 20.0]]
+
+
+def test_class_weight_times_column_sample_weights_keeps_one_weight_per_sample():
+    adapter = data.adapt(np.zeros((3, 1)), np.array([[0], [1], [1]]), np.array([[1.], [2.], [3.]]),
+                         io=_io(), class_weight={0: 0.5, 1: 3.0})
+    assert adapter.to_device('cpu').ws[0].tolist() == [[0.5], [6.0], [9.0]]
+
+
+def test_class_weight_keys_are_checked_like_tf_keras():
+    y = np.array([0, 1, 1])
+    for keys in ((np.int64(0), np.int32(1)), (0.0, 1.0)):
+        adapter = data.adapt(np.zeros((3, 1)), y, io=_io(),
+                             class_weight={keys[0]: 0.5, keys[1]: np.float32(3.0)})
+        assert adapter.to_device('cpu').ws[0].tolist() == [0.5, 3.0, 3.0]
+    for bad in ({'0': 0.5, '1': 3.0}, {0: 0.5, '1': 3.0}):
+        with pytest.raises(ValueError, match='keys from 0 to one less than the number of '
+                                             'classes'):
+            data.adapt(np.zeros((3, 1)), y, io=_io(), class_weight=bad)
 
 
 def test_keras1_empty_class_weight_means_none():
@@ -232,9 +366,50 @@ def test_torch_dataset_is_batched_and_dataloader_used_as_is():
     assert adapter.steps == 2 and len(_batches(adapter)) == 2
 
 
-def test_y_with_a_generator_is_an_error():
-    with pytest.raises(ValueError, match='`y` argument is not supported'):
-        data.adapt(iter([]), np.zeros(3), io=_io())
+def test_y_with_a_generator_is_an_error_naming_both_types():
+    def gen():
+        yield np.zeros((2, 1))
+    with pytest.raises(ValueError, match='`y` argument is not supported when `x` is a '
+                       'generator.*Received: x of type generator and y of type ndarray'):
+        data.adapt(gen(), np.zeros(3), io=_io())
+    with pytest.raises(ValueError, match='Received: x of type list_iterator and '
+                                         'sample_weight of type list'):
+        data.adapt(iter([]), None, [1.0], io=_io())
+
+
+def test_iterables_that_end_before_steps_are_out_of_data():
+    def gen():
+        for i in range(3):
+            yield np.full((2, 1), i, 'float32'), np.zeros((2, 1), 'float32')
+    adapter = data.adapt(gen(), io=_io(), steps=2)
+    assert _firsts(adapter) == [0, 1] and not adapter.out_of_data
+    assert _firsts(adapter) == [2] and adapter.out_of_data
+    endless = data.adapt(gen(), io=_io())  # no steps: running dry ends the epoch, no more
+    assert _firsts(endless) == [0, 1, 2] and not endless.out_of_data
+
+
+def test_sequence_of_weighted_batches_and_dataloader_of_dicts():
+    class Weighted(Sequence):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            return ({'a': np.full((2, 1), index, 'float32')}, np.zeros((2, 1), 'float32'),
+                    np.full((2, 1), index + 1.0))
+    adapter = data.adapt(Weighted(), io=_io(), steps=3).to_device('cpu')
+    assert [ws[0].tolist() for _, _, ws in adapter.epoch()] == [[[1.0], [1.0]], [[2.0], [2.0]]]
+    assert adapter.out_of_data  # tf.keras: a Sequence shorter than steps ends fit
+
+    class Rows(torch.utils.data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {'b': np.float32([i]), 'a': np.float32([i, i])}, np.float32([i])
+    loader = torch.utils.data.DataLoader(Rows(), batch_size=2)
+    adapter = data.adapt(loader, io=_io(('a', 'b'))).to_device('cpu')
+    xs, ys, _ = _batches(adapter)[0]
+    assert [tuple(t.shape) for t in xs] == [(2, 2), (2, 1)] and ys[0].tolist() == [[0.], [1.]]
 
 
 def test_fit_on_image_data_generator_flow_runs_one_epoch_of_len_batches():

@@ -1,10 +1,12 @@
 """From what the user gives ``fit`` / ``evaluate`` / ``predict`` to batches on the device.
 
     adapter = adapt(x, y, sample_weight, io, batch_size=32, shuffle=True)
+    adapter.set_epochs(epochs)           # fit only: its epochs share one stream of batches
     adapter.to_device(device)            # arrays: the whole dataset moves once if it fits
     for xs, ys, ws in adapter.epoch():   # lists in model input / output order, on device
         ...
     adapter.on_epoch_end()
+    if adapter.out_of_data: stop         # fewer batches than steps_per_epoch came
 
 Accepted data (``x``, and ``y`` / ``sample_weight`` for arrays):
 
@@ -15,9 +17,9 @@ Accepted data (``x``, and ``y`` / ``sample_weight`` for arrays):
   ``__len__`` serving whole batches), each giving ``x``, ``(x, y)`` or ``(x, y, w)``.
 
 Arrays are not copied: numpy arrays become ``torch.from_numpy`` views and batches are
-slices (or, when shuffling, one ``index_select`` per array with one permutation per
-epoch).  The only conversions are made once per fit: float64 / float16 / bool data to
-float32 (or to the dtype of the model input), and integer class ids of a sparse
+slices (or, when shuffling, one ``index_select`` per array with one permutation per pass
+over the data).  The only conversions are made once per fit: float64 / float16 / bool data
+to float32 (or to the dtype of the model input), and integer class ids of a sparse
 cross-entropy output to int64.  On CUDA the whole dataset is moved once when it takes
 less than half the free memory; otherwise each batch is gathered on the host, pinned, and
 copied with ``non_blocking=True``.
@@ -146,17 +148,7 @@ def _flatten_named(value, names, what, allow_missing=False):
     if value is None:
         return None
     if isinstance(value, dict):
-        if names is None:
-            return list(value.values())
-        missing = [n for n in names if n not in value]
-        if missing and not allow_missing:
-            raise ValueError('Missing data for %s %s: the model expects keys %s, received keys '
-                             '%s' % (what, missing, names, list(value)))
-        unknown = [k for k in value if k not in names]
-        if unknown:
-            raise ValueError('Unknown keys %s in the `%s` dict: the model has no %s with these '
-                             'names. Expected keys: %s' % (unknown, what, _kind(what), names))
-        return [value.get(n) for n in names]
+        return _from_dict(value, names, what, allow_missing)
     if isinstance(value, (list, tuple)) and _is_list_of_arrays(value):
         if names is not None and len(value) != len(names):
             raise ValueError('The model expects %d %s array(s) %s, but `%s` holds %d arrays.'
@@ -167,6 +159,36 @@ def _flatten_named(value, names, what, allow_missing=False):
                          'Received a single array.' % (len(names), _kind(what), names, what,
                                                        len(names)))
     return [value]
+
+
+def _from_dict(value, names, what, allow_missing):
+    """A dict by name -> a list in ``names`` order.  Keys of ``x`` that name no input are
+    ignored (see unused_inputs); unknown ``y`` / ``sample_weight`` keys are an error, as in
+    tf.keras, since they most likely misspell an output."""
+    if names is None:
+        return list(value.values())
+    unknown = [k for k in value if k not in names]
+    if unknown and _kind(what) == 'output':
+        raise ValueError('Unknown keys %s in the `%s` dict: the model has no output with these '
+                         'names. Expected keys: %s' % (unknown, what, names))
+    missing = [n for n in names if n not in value]
+    if missing and not allow_missing:
+        raise ValueError('Missing data for %s %s: the model expects keys %s, received keys '
+                         '%s' % (what, missing, names, list(value)))
+    return [value.get(n) for n in names]
+
+
+def unused_inputs(x, input_names):
+    """The (key, value) pairs of an ``x`` dict that match no model input: tf.keras warns
+    and ignores them (a dataset often carries more columns than a model reads)."""
+    if not isinstance(x, dict) or input_names is None:
+        return []
+    unused = [(k, v) for k, v in x.items() if k not in input_names]
+    if unused:
+        warnings.warn('Input dict contained keys %s which did not match any model input. '
+                      'They will be ignored by the model.' % [k for k, _ in unused],
+                      stacklevel=4)
+    return unused
 
 
 def _kind(what):
@@ -192,20 +214,29 @@ def _sample_weights(sample_weight, output_names):
 def check_cardinality(groups):
     """Raise the tf.keras error when arrays disagree on the number of samples.
 
-    ``groups`` is a list of (label, [(name, tensor or None)]).
+    ``groups`` is a list of (label, [(name, value)]), each value a tensor, an array-like
+    or None.
     """
-    sizes = {int(t.shape[0]) for _, items in groups for _, t in items
-             if t is not None and t.dim() > 0}
-    if len(sizes) <= 1:
-        return sizes.pop() if sizes else 0
+    sizes = [[(name, _sample_count(t)) for name, t in items] for _, items in groups]
+    distinct = {n for items in sizes for _, n in items if n is not None}
+    if len(distinct) <= 1:
+        return distinct.pop() if distinct else 0
     lines = ['Data cardinality is ambiguous:']
-    for label, items in groups:
-        shown = [('%s: %d' % (name, t.shape[0]) if len(items) > 1 else '%d' % t.shape[0])
-                 for name, t in items if t is not None and t.dim() > 0]
+    for (label, _), items in zip(groups, sizes):
+        shown = [('%s: %d' % (name, n) if len(items) > 1 else '%d' % n)
+                 for name, n in items if n is not None]
         if shown:
             lines.append('  %s sizes: %s' % (label, ', '.join(shown)))
     lines.append('Make sure all arrays contain the same number of samples.')
     raise ValueError('\n'.join(lines))
+
+
+def _sample_count(value):
+    """The first dimension of a tensor or array-like (None for None and scalars)."""
+    if value is None:
+        return None
+    shape = value.shape if hasattr(value, 'shape') else np.shape(value)
+    return int(shape[0]) if len(shape) else None
 
 
 def unpack_x_y_sample_weight(data):
@@ -245,36 +276,42 @@ def class_weight_table(class_weight, output_names):
 
 
 def _one_table(class_weight):
+    # tf.keras compares the sorted keys with range(n): numpy ints and 0.0 pass, '0' does not.
     try:
-        keys = sorted(int(k) for k in class_weight)
-    except (TypeError, ValueError):
-        raise ValueError('`class_weight` keys must be integer class ids. Received: '
-                         'class_weight=%r' % (class_weight,)) from None
-    if keys != list(range(len(keys))):
+        keys = sorted(class_weight)
+    except TypeError:
+        keys = None  # keys of mixed types
+    if keys is None or keys != list(range(len(keys))):
         raise ValueError('Expected `class_weight` to be a dict with keys from 0 to one less '
                          'than the number of classes, found %r' % (class_weight,))
-    values = {int(k): float(v) for k, v in class_weight.items()}
-    return torch.tensor([values[k] for k in keys], dtype=torch.float32)
+    return torch.tensor([float(class_weight[k]) for k in keys], dtype=torch.float32)
 
 
 def _class_ids(y):
-    if y.dim() > 2:
-        raise ValueError('`class_weight` not supported for 3+ dimensional targets. Received '
-                         'targets of shape %s' % (tuple(y.shape),))
-    if y.dim() == 2 and y.shape[1] > 1:
-        return torch.argmax(y, dim=1)
-    return y.reshape(-1).to(torch.int64)
+    """The class of each target, as tf.keras picks it: argmax over the last axis of one-hot
+    or probability targets, the rounded value of a single label (0.9 is class 1; ties go
+    to even, as tf.round).  Targets of rank 3+ give one class per timestep."""
+    if y.dim() >= 2 and y.shape[-1] > 1:
+        return torch.argmax(y, dim=-1)
+    if y.dim() >= 2:
+        y = y.squeeze(-1)
+    if y.is_floating_point():
+        y = torch.round(y)
+    return y.to(torch.int64)
 
 
 def apply_class_weight(table, y, weights):
-    """Per-sample weights ``table[class]`` (times ``weights`` when given)."""
-    per_sample = table[_class_ids(y)]
+    """Per-sample (or per-timestep) weights ``table[class]``, times ``weights`` when given."""
+    class_weights = table[_class_ids(y)]
     if weights is None:
-        return per_sample
-    weights = weights.to(per_sample.dtype)
-    if weights.dim() > 1:
-        per_sample = per_sample.reshape((-1,) + (1,) * (weights.dim() - 1))
-    return per_sample * weights
+        return class_weights
+    weights = weights.to(class_weights.dtype)
+    # Trailing 1s on the lower-rank side, so (N,) and (N, 1) weights both pair with row n.
+    while weights.dim() < class_weights.dim():
+        weights = weights.unsqueeze(-1)
+    while class_weights.dim() < weights.dim():
+        class_weights = class_weights.unsqueeze(-1)
+    return class_weights * weights
 
 
 def _check_classes_in_table(table, y, name):
@@ -295,13 +332,14 @@ def adapt(x, y=None, sample_weight=None, io=None, batch_size=None, shuffle=False
           class_weight=None):
     """The adapter for any accepted data (see the module docstring)."""
     io = io or ModelIO()
+    _check_steps(steps)
     if is_iterable_source(x):
         for name, value in (('y', y), ('sample_weight', sample_weight)):
             if value is not None:
-                raise ValueError('`%s` argument is not supported when using a generator, '
-                                 'Sequence, Dataset or DataLoader as input (it yields `%s` '
-                                 'itself). Received: %s of type %s'
-                                 % (name, name, name, type(x).__name__))
+                raise ValueError('`%s` argument is not supported when `x` is a generator, '
+                                 'Sequence, Dataset or DataLoader: it yields `%s` itself. '
+                                 'Received: x of type %s and %s of type %s'
+                                 % (name, name, type(x).__name__, name, type(value).__name__))
         return IterableAdapter(x, io, batch_size, shuffle, steps, class_weight)
     if x is None:
         raise ValueError('No input data: pass `x` (arrays, a dict of arrays, a generator, a '
@@ -310,19 +348,37 @@ def adapt(x, y=None, sample_weight=None, io=None, batch_size=None, shuffle=False
                                     class_weight)
 
 
-class ArrayAdapter:
-    """In-memory tensors, batched by slicing (or one permutation per epoch)."""
+def _check_steps(steps):
+    # -1 is tf.keras's "no limit" (draw until the data ends).
+    if steps is not None and steps != -1 and (isinstance(steps, bool) or steps <= 0):
+        raise ValueError('`steps_per_epoch` / `steps` / `validation_steps` must be positive, '
+                         'None or -1. Received: %r' % (steps,))
 
-    def __init__(self, xs, ys, ws, io, batch_size, shuffle, steps=None, tables=None):
+
+class ArrayAdapter:
+    """In-memory tensors, batched by slicing (or a new permutation per pass).
+
+    ``epoch()`` serves ``steps`` batches (one pass when no steps were given).  By default
+    every epoch starts at the first batch and ends where the data ends (evaluate, predict,
+    validation).  After ``set_epochs(n)`` (fit) the epochs draw from one stream of ``n``
+    passes, so with ``steps_per_epoch`` an epoch continues where the last one stopped; when
+    the stream ends early ``out_of_data`` is set and fit stops after that epoch.
+    """
+
+    def __init__(self, xs, ys, ws, io, batch_size, shuffle, steps=None, tables=None,
+                 unused=()):
         self.xs, self.ys, self.ws, self.io = xs, ys, ws, io
-        self.batch_size = int(batch_size or 32)
         self.shuffle = shuffle
         self.tables = tables or [None] * len(ys)
-        self.num_samples = check_cardinality(self._named_groups())
-        self._steps_per_pass = math.ceil(self.num_samples / self.batch_size)
-        self.steps = int(steps) if steps else self._steps_per_pass
+        self.num_samples = check_cardinality(self._named_groups(unused))
+        self._batch_size_arg, self._steps_arg = batch_size, steps
+        self.batch_size = _batch_size_for(batch_size, steps, self.num_samples)
+        self.steps = _steps_for(steps, self.num_samples, self.batch_size)
+        self.epochs = None  # see set_epochs
+        self.out_of_data = False
         self.device = torch.device('cpu')
         self._stream = False  # True: batches are copied to the device one by one
+        self._cursor = None  # fit's stream of batch positions, shared by its epochs
 
     @classmethod
     def from_arrays(cls, x, y, sample_weight, io, batch_size, shuffle, steps, class_weight):
@@ -345,12 +401,14 @@ class ArrayAdapter:
         if isinstance(batch_size, bool) or batch_size is not None and int(batch_size) < 1:
             raise ValueError('`batch_size` must be a positive integer. Received: batch_size=%r'
                              % (batch_size,))
-        return cls(xs, ys, ws, io, batch_size, shuffle, steps, tables)
+        return cls(xs, ys, ws, io, batch_size, shuffle, steps, tables,
+                   unused=unused_inputs(x, io.input_names))
 
-    def _named_groups(self):
+    def _named_groups(self, unused=()):
         names_in = self.io.input_names or ['x%d' % i for i in range(len(self.xs))]
         names_out = self.io.outputs_for(self.ys)
-        return [('x', list(zip(names_in, self.xs))),
+        # Ignored x keys still count, as in tf.keras: they are usually a column too many.
+        return [('x', list(zip(names_in, self.xs)) + list(unused)),
                 ('y', list(zip(names_out, self.ys))),
                 ('sample_weight', list(zip(names_out, self.ws)))]
 
@@ -364,18 +422,34 @@ class ArrayAdapter:
                              '`validation_split=%s`. Either provide more data, or a different '
                              'value for the `validation_split` argument.' % (n, validation_split))
 
-        def part(sl, tables):
+        def part(sl, steps, tables):
             return ArrayAdapter([t[sl] for t in self.xs],
                                 [None if t is None else t[sl] for t in self.ys],
                                 [None if t is None else t[sl] for t in self.ws],
-                                self.io, self.batch_size, self.shuffle, None, tables)
-        # class_weight applies to training only, as in tf.keras.
-        return part(slice(0, split_at), self.tables), part(slice(split_at, n), None)
+                                self.io, self._batch_size_arg, self.shuffle, steps, tables)
+        # steps_per_epoch and class_weight apply to training only, as in tf.keras.
+        train = part(slice(0, split_at), self._steps_arg, self.tables)
+        if self.epochs is not None:
+            train.set_epochs(self.epochs)
+        return train, part(slice(split_at, n), None, None)
 
     def with_batching(self, batch_size, shuffle=False, steps=None):
         """The same arrays with other batching (validation data, evaluate)."""
         return ArrayAdapter(self.xs, self.ys, self.ws, self.io, batch_size, shuffle, steps,
                             self.tables)
+
+    def set_epochs(self, epochs):
+        """For fit: all epochs draw from one stream of ``epochs`` passes over the data.
+
+        tf.keras 2 repeats array data ``epochs - initial_epoch`` times in one dataset and
+        keeps one iterator for the whole fit: an epoch of ``steps_per_epoch`` batches goes
+        on where the previous one stopped (a pass may end mid-epoch; the next pass starts
+        with a new shuffle), and fit runs out of data after that many passes.
+        """
+        self.epochs = int(epochs)
+        self.out_of_data = False
+        self._cursor = None
+        return self
 
     # ------------------------------------------------------------------ device
     def to_device(self, device):
@@ -406,14 +480,26 @@ class ArrayAdapter:
 
     # ----------------------------------------------------------------- batches
     def epoch(self):
-        """Yield (xs, ys, ws) for one epoch."""
+        """Yield (xs, ys, ws) for one epoch: ``steps`` batches, fewer where the data ends."""
+        if self.epochs is None:
+            positions = self._passes(1)  # from the first batch every time
+        else:
+            if self._cursor is None:
+                self._cursor = self._passes(self.epochs)
+            positions = self._cursor
         produced = 0
-        while produced < self.steps and self.num_samples:
-            for start, index in self._one_pass():
-                if produced == self.steps:
-                    return
-                produced += 1
-                yield self._batch(start, index)
+        while self.steps is None or produced < self.steps:
+            position = next(positions, None)
+            if position is None:
+                self.out_of_data = self.steps is not None
+                return
+            produced += 1
+            yield self._batch(*position)
+
+    def _passes(self, count):
+        """(start, index) of each batch of ``count`` passes; each pass shuffles anew."""
+        for _ in range(count):
+            yield from self._one_pass()
 
     def _one_pass(self):
         n, size = self.num_samples, self.batch_size
@@ -445,6 +531,24 @@ class ArrayAdapter:
 
     def on_epoch_end(self):
         pass
+
+
+def _batch_size_for(batch_size, steps, num_samples):
+    """The user's batch size; else, with ``steps``, the data split into that many batches
+    (tf.keras: ceil(samples / steps)); else 32."""
+    if batch_size:
+        return int(batch_size)
+    if steps is not None and steps > 0:
+        return max(math.ceil(num_samples / steps), 1)
+    return 32
+
+
+def _steps_for(steps, num_samples, batch_size):
+    if steps == -1:
+        return None  # until the data ends
+    if steps:
+        return int(steps)
+    return math.ceil(num_samples / batch_size)
 
 
 def _label(what, names, index, values):
@@ -487,8 +591,10 @@ class IterableAdapter:
         self.tables = class_weight_table(class_weight, io.outputs_for(None))
         self.device = torch.device('cpu')
         self.exhausted = False
+        self.out_of_data = False
         self._iterator = None
-        self._steps_given = steps is not None
+        self._steps_given = steps not in (None, -1)
+        self._unused_checked = False
         if isinstance(source, torch.utils.data.Dataset):
             self.kind, self.dataset, self.source = 'dataset', source, None
         elif isinstance(source, torch.utils.data.DataLoader):
@@ -504,7 +610,7 @@ class IterableAdapter:
         if self.kind == 'dataset':
             self.source = self._loader_for(source, pin=False)
             self.kind = 'loader'
-        self.steps = int(steps) if steps else self._natural_length()
+        self.steps = int(steps) if self._steps_given else self._natural_length()
 
     def _loader_for(self, dataset, pin):
         map_style = not isinstance(dataset, torch.utils.data.IterableDataset)
@@ -517,6 +623,11 @@ class IterableAdapter:
             return len(self.source) if self.kind in ('loader', 'sequence') else None
         except TypeError:
             return None  # an iterable-style loader has no length
+
+    def set_epochs(self, epochs):
+        """Nothing to do: generators go on across epochs and Sequences / loaders restart
+        (see ``_raw_batches``); kept so fit can treat every adapter alike."""
+        return self
 
     def to_device(self, device):
         self.device = torch.device(device)
@@ -532,7 +643,9 @@ class IterableAdapter:
             yield self.convert(raw)
             produced += 1
             if self.steps is not None and produced >= self.steps:
-                break
+                return
+        # Fewer batches than steps_per_epoch: tf.keras stops fit after this epoch.
+        self.out_of_data = self._steps_given
 
     def _raw_batches(self):
         if self.kind == 'sequence':
@@ -562,6 +675,9 @@ class IterableAdapter:
 
     def convert(self, raw):
         x, y, w = unpack_x_y_sample_weight(raw)
+        if not self._unused_checked:  # warn once, not once per batch
+            self._unused_checked = True
+            unused_inputs(x, self.io.input_names)
         xs = [_to_device(to_tensor(v, 'x', self.io.input_dtype(i)), self.device)
               for i, v in enumerate(_flatten_named(x, self.io.input_names, 'x'))]
         raw_y = _flatten_named(y, self.io.output_names, 'y', allow_missing=True)
