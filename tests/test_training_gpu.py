@@ -67,6 +67,16 @@ def test_a_model_the_user_moved_stays_on_its_device():
     assert all(p.device.type == 'cuda' for p in model.parameters())
 
 
+def test_a_model_the_user_put_on_the_cpu_is_not_moved_to_cuda():
+    placed, never_placed = small_model(), small_model()
+    placed.to('cpu')  # the parameters were there already: only the call tells the choice
+    for model in (placed, never_placed):
+        model.compile(optimizer='sgd', loss='sparse_categorical_crossentropy')
+        model.fit(*arrays(), verbose=0)
+    assert all(p.device.type == 'cpu' for p in placed.parameters())
+    assert all(p.device.type == 'cuda' for p in never_placed.parameters())
+
+
 def test_data_that_fits_moves_once_and_large_data_streams(monkeypatch):
     x, y = arrays()
     io = data_module.ModelIO(['x'], None, ['out'], [True])

@@ -5,6 +5,7 @@
 ``torchkeras.saving``; the methods here are thin delegations so the loops exist once.
 """
 import numpy as np
+import torch
 
 from torchkeras import backend
 from torchkeras.layers.layer import Layer
@@ -29,6 +30,10 @@ class Model(Layer):
         self.optimizer = None
         self.compiled = False
         self.built = False
+        self._run_eagerly = None          # compile() sets these three, as in tf.keras
+        self._jit_compile = None
+        self._steps_per_execution = None
+        self._user_device = None          # where model.to / cuda / cpu put the model
 
     def _default_name(self):
         # A subclass is named after its class (MyModel -> my_model); Model() itself 'model'.
@@ -84,7 +89,60 @@ class Model(Layer):
                       expand_nested=expand_nested, show_trainable=show_trainable,
                       layer_range=layer_range)
 
+    # ------------------------------------------------------------------ device
+    # fit() moves a model to the default device (CUDA when available) unless the user
+    # placed it: a model.to('cpu') on a CUDA machine is a choice that leaves the
+    # parameters where they were, so it is recorded here rather than read off them.
+    def to(self, *args, **kwargs):
+        device = torch._C._nn._parse_to(*args, **kwargs)[0]
+        moved = super().to(*args, **kwargs)
+        if device is not None:
+            self._user_device = torch.device(device)
+        return moved
+
+    def cuda(self, device=None):
+        moved = super().cuda(device)
+        if isinstance(device, int):
+            device = torch.device('cuda', device)
+        self._user_device = torch.device(device if device is not None else 'cuda')
+        return moved
+
+    def cpu(self):
+        moved = super().cpu()
+        self._user_device = torch.device('cpu')
+        return moved
+
     # --------------------------------------------------------------- training API
+    @property
+    def run_eagerly(self):
+        """Settable: whether fit runs eagerly (then without ``jit_compile``); False unless set,
+        as in tf.keras.  torchkeras always runs Python eagerly; this only turns off
+        ``torch.compile``."""
+        return bool(self._run_eagerly)
+
+    @run_eagerly.setter
+    def run_eagerly(self, value):
+        self._run_eagerly = value
+
+    @property
+    def jit_compile(self):
+        """Settable: compile the train step with ``torch.compile`` (None unless set)."""
+        return self._jit_compile
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        self._jit_compile = value
+
+    @property
+    def steps_per_execution(self):
+        """Settable: batches per callback call (1 after compile, None before)."""
+        return self._steps_per_execution
+
+    @steps_per_execution.setter
+    def steps_per_execution(self, value):
+        from torchkeras.training.compile import steps_per_execution_or_one
+        self._steps_per_execution = steps_per_execution_or_one(value)
+
     def compile(self, *args, **kwargs):
         from torchkeras.training import trainer
         return trainer.compile(self, *args, **kwargs)
@@ -126,7 +184,8 @@ class Model(Layer):
         return trainer.predict_generator(self, *args, **kwargs)
 
     def predict_classes(self, x, batch_size=32, verbose=0):
-        """Keras 1/2 Sequential API: argmax of the predictions (0/1 for a single unit)."""
+        """Keras 1/2 Sequential API: argmax of the predictions; for a single unit, int32
+        (N, 1) class ids from the 0.5 threshold."""
         proba = self.predict(x, batch_size=batch_size, verbose=verbose)
         if proba.shape[-1] > 1:
             return proba.argmax(axis=-1)

@@ -5,6 +5,10 @@ What compile accepts, as tf.keras 2 does (KERAS_FACTS 5.4, 5.5):
 - ``loss``: a name, a function, a ``losses.Loss``, a torch loss module, or one of those per
   output as a list (in output order) or a dict keyed by output name.  A single loss applies
   to every output; outputs missing from a dict get no loss (and no ``<out>_loss`` key).
+  A model whose outputs are a dict is addressed by that dict's keys (in ``loss``,
+  ``loss_weights``, ``metrics`` and the ``y`` / ``sample_weight`` dicts) while History names
+  its outputs by their layer names, as tf.keras does; a subclassed model returning a dict
+  is named by its keys (``cls_loss``).
 - ``loss_weights``: a list or dict of floats (default 1.0 each).
 - ``metrics`` / ``weighted_metrics``: a flat list applies to every output (tf.keras
   broadcasts it; Keras 3 would raise), a list of lists gives each output its own, a dict
@@ -17,7 +21,8 @@ are resolved at the first batch (``CompileConfig.resolve_metrics``); every other
 resolved, and so checked, here.  History names: ``<metric>`` for a single output,
 ``<output>_<metric>`` otherwise, in tf.keras's insertion order: loss, per-output losses,
 then per output its metrics followed by its weighted metrics (``weighted_<name>`` when
-the name is also an unweighted metric of that output).
+the name is also an unweighted metric of that output).  The metric objects take those names
+(``model.metrics`` lists ``c_accuracy``), as tf.keras renames them.
 """
 import copy
 import warnings
@@ -26,7 +31,8 @@ from torchkeras import backend
 from torchkeras import losses as losses_module
 from torchkeras import metrics as metrics_module
 
-__all__ = ['compile', 'CompileConfig', 'OutputSpec', 'output_names_of', 'check_target_shape']
+__all__ = ['compile', 'CompileConfig', 'OutputSpec', 'output_names_of', 'output_keys_of',
+           'check_target_shape']
 
 # 'accuracy' and friends need the shapes of the first batch.
 _SHAPE_DEPENDENT = ('accuracy', 'acc', 'crossentropy', 'ce')
@@ -48,8 +54,10 @@ _FUSED_LOGIT_KIND = {'sparse_ce': 'softmax', 'categorical_ce': 'softmax', 'binar
 class OutputSpec:
     """What is computed for one model output: its loss, loss weight and metrics."""
 
-    def __init__(self, name, index, loss, loss_weight, metric_ids, weighted_metric_ids):
-        self.name = name
+    def __init__(self, name, index, loss, loss_weight, metric_ids, weighted_metric_ids,
+                 key=None):
+        self.name = name                    # History names: '<name>_loss'
+        self.key = name if key is None else key  # how compile / data dicts address it
         self.index = index
         self.loss = loss                    # a losses.Loss instance, or None
         self.loss_weight = float(loss_weight)
@@ -63,14 +71,10 @@ class OutputSpec:
 class CompileConfig:
     """Everything ``compile`` resolved; the trainer reads it (``model._compile_config``)."""
 
-    def __init__(self, optimizer, loss, loss_weights, metrics, weighted_metrics, jit_compile,
-                 run_eagerly, steps_per_execution):
+    def __init__(self, optimizer, loss, loss_weights, metrics, weighted_metrics):
         self.optimizer = optimizer
         self.raw = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
                         weighted_metrics=weighted_metrics)
-        self.jit_compile = bool(jit_compile) and not run_eagerly
-        self.run_eagerly = run_eagerly
-        self.steps_per_execution = steps_per_execution
         self.outputs = None        # list of OutputSpec once the output names are known
         self.metric_entries = None  # [(log name, output index, Metric, weighted)] once resolved
 
@@ -78,22 +82,23 @@ class CompileConfig:
     def conformed(self):
         return self.outputs is not None
 
-    def conform(self, output_names):
-        """Map loss / loss_weights / metrics onto the outputs (errors name the bad entry)."""
+    def conform(self, output_names, output_keys=None):
+        """Map loss / loss_weights / metrics onto the outputs (errors name the bad entry).
+        Dicts are keyed by ``output_keys`` (the keys of dict outputs), default the names."""
         raw = self.raw
-        loss_list = _per_output(raw['loss'], output_names, 'loss', _is_single_loss)
-        weights = _per_output(raw['loss_weights'], output_names, 'loss_weights',
-                              lambda v: isinstance(v, (int, float)) and len(output_names) == 1)
-        metric_lists = _per_output_metrics(raw['metrics'], output_names, 'metrics')
-        weighted_lists = _per_output_metrics(raw['weighted_metrics'], output_names,
-                                             'weighted_metrics')
+        keys = _OutputKeys(output_keys or output_names, output_names)
+        loss_list = _per_output(raw['loss'], keys, 'loss', _is_single_loss)
+        weights = _per_output(raw['loss_weights'], keys, 'loss_weights',
+                              lambda v: isinstance(v, (int, float)) and len(keys) == 1)
+        metric_lists = _per_output_metrics(raw['metrics'], keys, 'metrics')
+        weighted_lists = _per_output_metrics(raw['weighted_metrics'], keys, 'weighted_metrics')
         with backend._fresh_name_uids():  # tf.keras: 'AUC' is 'auc' in every compile
             metric_lists = [_resolve_static(ids) for ids in metric_lists]
             weighted_lists = [_resolve_static(ids) for ids in weighted_lists]
         self.outputs = [
             OutputSpec(name, k, _as_loss(loss_list[k], name),
                        1.0 if weights[k] is None else weights[k],
-                       metric_lists[k], weighted_lists[k])
+                       metric_lists[k], weighted_lists[k], key=keys[k])
             for k, name in enumerate(output_names)]
         if all(spec.loss is None for spec in self.outputs) and raw['loss'] is not None:
             raise ValueError('No loss was given for any output. Received: loss=%r for outputs '
@@ -103,50 +108,43 @@ class CompileConfig:
     def multi_output(self):
         return len(self.outputs) > 1
 
-    def loss_names(self):
-        """'loss', then '<output>_loss' per output that has a loss (multi-output models)."""
-        names = ['loss']
-        if self.multi_output:
-            names += ['%s_loss' % spec.name for spec in self.outputs if spec.loss is not None]
-        return names
-
-    def metric_log_names(self):
-        """History names of the metrics, known before they are resolved."""
-        if self.metric_entries is not None:
-            return [entry[0] for entry in self.metric_entries]
-        names = []
-        for spec in self.outputs:
-            taken = [_identifier_name(i) for i in spec.metric_ids]
-            for weighted in (False, True):
-                ids = spec.weighted_metric_ids if weighted else spec.metric_ids
-                names += [self._log_name(spec, _identifier_name(i), weighted, taken)
-                          for i in ids]
-        return names
-
     def _log_name(self, spec, base, weighted, unweighted_names):
         if weighted and base in unweighted_names:
             base = 'weighted_' + base
         return '%s_%s' % (spec.name, base) if self.multi_output else base
 
     def resolve_metrics(self, y_shapes, pred_shapes):
-        """Turn every identifier into a Metric, using the first batch's shapes."""
+        """Turn every identifier into a Metric, using the first batch's shapes (an output
+        without targets in that batch resolves 'accuracy' from its loss), and give each
+        metric its History name."""
         for spec in self.outputs:
-            if y_shapes[spec.index] is None:
-                continue  # no target for this output: nothing to measure
             shapes = (y_shapes[spec.index], pred_shapes[spec.index], spec.loss)
             spec.metric_ids = [_resolve(i, *shapes) for i in spec.metric_ids]
             spec.weighted_metric_ids = [_resolve(i, *shapes) for i in spec.weighted_metric_ids]
         entries = []
         for spec in self.outputs:  # tf.keras: per output, its metrics then weighted ones
-            if y_shapes[spec.index] is None:
-                continue
-            taken = [m.name for m in spec.metric_ids]
+            taken = [_base_name(m) for m in spec.metric_ids]
             for weighted in (False, True):
                 for metric in spec.weighted_metric_ids if weighted else spec.metric_ids:
-                    entries.append((self._log_name(spec, metric.name, weighted, taken),
+                    entries.append((self._log_name(spec, _base_name(metric), weighted, taken),
                                     spec.index, metric, weighted))
         _check_unique_names(entries)
+        for name, _, metric, _ in entries:
+            _rename(metric, name)
         self.metric_entries = entries
+
+
+def _base_name(metric):
+    """The metric's own name, before compile prefixed it with its output's name."""
+    return getattr(metric, '_keras_base_name', metric.name)
+
+
+def _rename(metric, log_name):
+    # tf.keras renames the metric objects themselves ('c_accuracy' in model.metrics); the
+    # base name is kept so a metric object compiled again is not prefixed twice.
+    if log_name != metric.name:
+        metric._keras_base_name = _base_name(metric)
+        metric.name = log_name
 
 
 def _check_unique_names(entries):
@@ -165,13 +163,16 @@ def compile(model, optimizer='rmsprop', loss=None, metrics=None, loss_weights=No
             jit_compile=None, sample_weight_mode=None, **kwargs):
     """Configure ``model`` for training (``model.compile``); see the module docstring."""
     _check_kwargs(kwargs)
+    if run_eagerly and jit_compile:
+        raise ValueError('You cannot enable `run_eagerly` and `jit_compile` at the same time. '
+                         'Received: run_eagerly=%r, jit_compile=%r' % (run_eagerly, jit_compile))
     from torchkeras import optimizers
     config = CompileConfig(optimizers.get(optimizer), loss, loss_weights, metrics,
-                           weighted_metrics, jit_compile, run_eagerly, steps_per_execution)
+                           weighted_metrics)
     _check_loss_identifiers(loss)
     names = output_names_of(model)
     if names is not None:
-        config.conform(names)
+        config.conform(names, output_keys_of(model))
     from torchkeras import mixed_precision
     config.policy = mixed_precision.global_policy()
     model.optimizer = config.optimizer
@@ -179,8 +180,22 @@ def compile(model, optimizer='rmsprop', loss=None, metrics=None, loss_weights=No
     model.compiled_loss = loss
     model._compile_config = config
     model._training_state = None  # a new compile starts new metrics and step functions
+    # Settable model attributes, as in tf.keras (the trainer reads them at each call).
+    model.run_eagerly = run_eagerly
+    model.jit_compile = jit_compile
+    model.steps_per_execution = steps_per_execution  # validated there
     model.compiled = True
     return None
+
+
+def steps_per_execution_or_one(value):
+    """tf.keras: ``steps_per_execution or 1``; 'auto' tunes it there and is 1 here."""
+    if value is None or value == 'auto' or value is False:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError('Expected steps_per_execution to be a positive integer (or "auto"). '
+                         'Received: steps_per_execution=%r' % (value,))
+    return value or 1
 
 
 def output_names_of(model):
@@ -193,6 +208,17 @@ def output_names_of(model):
     if names:
         return list(names)
     return None
+
+
+def output_keys_of(model):
+    """How compile and data dicts address each output: a functional model built with a
+    dict of outputs is addressed by that dict's keys (tf.keras maps ``loss`` and ``y`` onto
+    the structure of the outputs), any other model by its output names."""
+    nested = getattr(model, '_nested_outputs', None)
+    if isinstance(nested, dict) and getattr(model, '_execution', None) is not None:
+        key_of = {id(tensor): key for key, tensor in nested.items()}
+        return [key_of[id(tensor)] for tensor in model.outputs]
+    return output_names_of(model)
 
 
 def check_target_shape(output_name, loss, y_shape, out_shape):
@@ -244,8 +270,27 @@ def _is_single_loss(value):
         isinstance(value, dict) and 'class_name' in value)
 
 
+class _OutputKeys(list):
+    """The keys that address the outputs in compile dicts, with the outputs' names (which
+    differ for a model with dict outputs) for the error messages."""
+
+    def __init__(self, keys, names):
+        super().__init__(keys)
+        self.names = list(names)
+
+    def unknown_entries(self, argname, unknown):
+        by_keys = self.names != list(self)
+        hint = ''
+        if by_keys and all(k in self.names for k in unknown):
+            hint = (' The model returns a dict of outputs: address them by its keys, not by '
+                    'the output layer names %s, as in tf.keras.' % self.names)
+        return ValueError('Unknown entries in %s dictionary: %s. Only expected the model '
+                          'output %s: %s.%s' % (argname, unknown, 'keys' if by_keys else 'names',
+                                                list(self), hint))
+
+
 def _per_output(value, names, argname, is_single):
-    """A single value, a list in output order or a dict by output name -> one per output."""
+    """A single value, a list in output order or a dict by output key -> one per output."""
     if value is None:
         return [None] * len(names)
     if is_single(value):
@@ -253,8 +298,7 @@ def _per_output(value, names, argname, is_single):
     if isinstance(value, dict):
         unknown = [k for k in value if k not in names]
         if unknown:
-            raise ValueError('Unknown entries in %s dictionary: %s. Only expected the model '
-                             'output names: %s' % (argname, unknown, names))
+            raise names.unknown_entries(argname, unknown)
         return [value.get(name) for name in names]
     if isinstance(value, (list, tuple)):
         if len(value) != len(names):
@@ -339,16 +383,6 @@ def _fused_kind(loss):
             set(kwargs) - set(defaults):
         return None
     return _FUSED_KINDS.get(_loss_function_name(loss))
-
-
-def _identifier_name(identifier):
-    """The name a metric identifier will have in History (without output prefix)."""
-    if isinstance(identifier, str):
-        if identifier.lower() in _SHAPE_DEPENDENT:
-            return identifier
-    if isinstance(identifier, metrics_module.Metric):
-        return identifier.name
-    return getattr(identifier, 'name', None) or getattr(identifier, '__name__', str(identifier))
 
 
 def _is_shape_dependent(identifier):

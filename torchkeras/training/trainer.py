@@ -2,7 +2,7 @@
 
 ``fit`` in one pass, with callbacks at tf.keras's hook points (KERAS_FACTS 6.2)::
 
-    check the model is compiled; map Keras 1 arguments (nb_epoch -> epochs)
+    check the model is compiled and epochs > 0; map Keras 1 arguments (nb_epoch -> epochs)
     train = batches of x / y / sample_weight (class_weight folded into the weights)
     val   = validation_data, or the LAST validation_split of the arrays (before shuffling)
     move the model, then the data (when it fits), to the device once
@@ -13,14 +13,15 @@
         reset the metrics; model.train()                      # Dropout / BatchNorm active
         callbacks.on_epoch_begin(epoch)
         for step, (x, y, w) in enumerate(train) from the first step:
-            callbacks.on_train_batch_begin(step)
+            callbacks.on_train_batch_begin(step)              # } once per steps_per_execution
             forward -> loss -> backward -> optimizer.step -> zero_grad
             (the loss and the metrics accumulate on the device: no host sync)
-            callbacks.on_train_batch_end(step, running means)
+            callbacks.on_train_batch_end(step, running means) # } steps, as in tf.keras
             if model.stop_training: break
+        if no batch came: warn and stop (a generator ran dry; no epoch of zeros)
         logs = epoch means                                    # the one sync of the epoch
         if validation this epoch:                             # model.eval(), on_test_* hooks
-            logs += {'val_' + name: value} from the evaluate loop
+            logs += {'val_' + name: value} from the evaluate loop (none if it ran dry)
         callbacks.on_epoch_end(epoch, logs)
         if model.stop_training: break
     callbacks.on_train_end(logs)
@@ -31,7 +32,9 @@ sum(model.losses)`` with each ``loss_k = sum(l * w) / N``; History holds batch-s
 means of the pre-update batch values, keys in tf.keras's order (``loss``, ``<out>_loss``,
 metrics, then ``val_`` versions); per-output losses are unweighted; metrics ignore sample
 and class weights unless given as ``weighted_metrics``; an output's Keras mask removes the
-masked steps from its loss and metrics.
+masked steps from its loss and metrics.  An output given no target (``y`` missing its key,
+or ``evaluate(x)`` without ``y``) is left out of the loss and its metrics, and logs 0, as
+in tf.keras; ``fit`` without any target for a compiled loss is an error.
 
 ``compile(jit_compile=True)`` runs the train step's forward pass and loss through
 ``torch.compile`` (its backward is compiled with it; the optimizer step, the loss trackers and
@@ -46,6 +49,7 @@ epochs that finished.  ``workers`` / ``use_multiprocessing`` / ``max_queue_size`
 accepted and ignored (batches are produced in the training thread).
 """
 import contextlib
+import functools
 import itertools
 import time
 import warnings
@@ -57,7 +61,7 @@ from torchkeras import backend
 from torchkeras import metrics as metrics_module
 from torchkeras.callbacks import CallbackList, ProgbarLogger
 from torchkeras.training import data as data_module
-from torchkeras.training.compile import check_target_shape, compile, output_names_of
+from torchkeras.training.compile import check_target_shape, compile, output_keys_of
 from torchkeras.utils.generic import flatten
 
 __all__ = ['compile', 'fit', 'evaluate', 'predict', 'train_on_batch', 'test_on_batch',
@@ -71,6 +75,22 @@ _PROGBAR_INTERVAL = 0.05  # seconds: Progbar redraws at most this often
 
 # ===================================================================== public API
 
+def _restores_target_layout(function):
+    """Each call lays its targets out afresh (StepRunner.begin_call); a call made inside
+    another one (a callback evaluating during fit) puts the outer call's layout back."""
+    @functools.wraps(function)
+    def call(model, *args, **kwargs):
+        runner = getattr(model, '_training_state', None)
+        saved = None if runner is None else runner.target_layout()
+        try:
+            return function(model, *args, **kwargs)
+        finally:
+            if saved is not None:
+                runner.restore_target_layout(saved)
+    return call
+
+
+@_restores_target_layout
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callbacks=None,
         validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
         sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
@@ -79,11 +99,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callba
     """Train ``model`` for ``epochs`` epochs; returns its History (``model.history``)."""
     epochs = _fit_legacy_kwargs(legacy, epochs)
     runner = _runner(model, require_compiled=True)
+    _check_positive('epochs', epochs)
     train = runner.adapt(x, y, sample_weight, batch_size, shuffle, steps_per_epoch,
                          class_weight)
     train, val = _validation_split(runner, train, validation_split, validation_data,
                                    validation_batch_size or batch_size, validation_steps)
     runner.prepare(train, val)
+    _check_known_steps(model, train, val)
     verbose = _verbose(verbose, default=1)
     cbks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                         verbose=verbose, epochs=epochs, steps=train.steps)
@@ -96,11 +118,15 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callba
             epoch_logs = _train_epoch(runner, train, cbks, epoch, first_step)
             first_step = 0
             if epoch_logs is None:  # the generator ran dry
+                # tf.keras notices this only inside the next epoch and logs that epoch as
+                # all zeros (History gets an extra epoch, loss 0.0, which EarlyStopping
+                # and ModelCheckpoint(save_best_only) would take as the best epoch); here
+                # History keeps only the epochs that trained.
                 _out_of_data(logs, train, epochs)
                 break
             logs = epoch_logs
             if val is not None and _should_validate(epoch, validation_freq):
-                val_logs = _evaluate_loop(runner, val, cbks)
+                val_logs = _evaluate_loop(runner, val, cbks, allow_empty=True)
                 logs.update(('val_' + name, value) for name, value in val_logs.items())
             cbks.on_epoch_end(epoch, logs)
             if model.stop_training:
@@ -111,6 +137,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callba
     return model.history
 
 
+@_restores_target_layout
 def evaluate(model, x=None, y=None, batch_size=None, verbose='auto', sample_weight=None,
              steps=None, callbacks=None, max_queue_size=10, workers=1,
              use_multiprocessing=False, return_dict=False, **legacy):
@@ -120,6 +147,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose='auto', sample_weig
     runner = _runner(model, require_compiled=True)
     data = runner.adapt(x, y, sample_weight, batch_size, False, steps)
     runner.prepare(data)
+    _check_known_steps(model, data)
     verbose = _verbose(verbose, default=1)
     cbks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                         epochs=1, steps=data.steps)
@@ -127,13 +155,15 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose='auto', sample_weig
     return _results(model, logs, return_dict)
 
 
-def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None,
+@_restores_target_layout
+def predict(model, x, batch_size=None, verbose='auto', steps=None, callbacks=None,
             max_queue_size=10, workers=1, use_multiprocessing=False, **legacy):
     """Model outputs as numpy: an array, a list (several outputs) or a dict (dict outputs)."""
     x, steps = _generator_legacy_kwargs('predict', legacy, steps, x)
     runner = _runner(model, require_compiled=False)
     data = runner.adapt(x, None, None, batch_size, False, steps)
     runner.prepare(data)
+    _check_known_steps(model, data)
     verbose = _verbose(verbose, default=1)
     cbks = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                         epochs=1, steps=data.steps)
@@ -145,6 +175,7 @@ def predict(model, x, batch_size=None, verbose=0, steps=None, callbacks=None,
     return runner.pack_outputs(_concatenate(chunks, runner.device))
 
 
+@_restores_target_layout
 def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True,
                    return_dict=False):
     """One update on one batch; the values are for this batch, before the update."""
@@ -163,6 +194,7 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, rese
     return _results(model, runner.epoch_logs(), return_dict)
 
 
+@_restores_target_layout
 def test_on_batch(model, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
     """Loss and metrics of one batch (no update)."""
     runner = _runner(model, require_compiled=True)
@@ -177,6 +209,7 @@ def test_on_batch(model, x, y=None, sample_weight=None, reset_metrics=True, retu
     return _results(model, runner.epoch_logs(), return_dict)
 
 
+@_restores_target_layout
 def predict_on_batch(model, x):
     """Predictions for one batch (all of ``x`` at once) as numpy."""
     runner = _runner(model, require_compiled=False)
@@ -224,13 +257,9 @@ def predict_generator(model, generator, steps=None, callbacks=None, max_queue_si
 
 
 def metrics_names(model):
-    """'loss', the per-output losses, then the metrics, as History and evaluate() name them."""
-    config = getattr(model, '_compile_config', None)
-    if config is None:
-        return []
-    if not config.conformed:
-        return ['loss']
-    return config.loss_names() + config.metric_log_names()
+    """'loss', the per-output losses, then the metrics, as History and evaluate() name them;
+    [] until the model has trained or evaluated on a batch, as in tf.keras."""
+    return [metric.name for metric in metrics(model)]
 
 
 def metrics(model):
@@ -252,36 +281,52 @@ def _train_epoch(runner, data, cbks, epoch, first_step=0):
     model.train()
     cbks.on_epoch_begin(epoch)
     batch_logs = _BatchLogs(cbks, 'train', runner)
+    groups = _Executions(model, data, first_step)
     step = -1
     batches = enumerate(data.epoch())
     if first_step:  # resumed in the middle of this epoch: skip the batches already trained
         batches = itertools.islice(batches, first_step, None)
     for step, (xs, ys, ws) in batches:
-        cbks.on_train_batch_begin(step)
+        if groups.begins(step):
+            cbks.on_train_batch_begin(step)
         runner.train_step(xs, ys, ws)
-        cbks.on_train_batch_end(step, batch_logs.logs())
-        if model.stop_training:
-            break
+        if groups.ends(step):
+            cbks.on_train_batch_end(step, batch_logs.logs())
+            if model.stop_training:
+                break
     data.on_epoch_end()
     return None if step < 0 else runner.epoch_logs()
 
 
-def _evaluate_loop(runner, data, cbks):
-    """One pass of test steps (evaluate, or validation inside fit); returns the logs."""
+def _evaluate_loop(runner, data, cbks, allow_empty=False):
+    """One pass of test steps (evaluate, or validation inside fit); returns the logs.
+
+    ``allow_empty``: validation data that ran dry (a finite generator without
+    ``validation_steps``, used up by an earlier epoch) gives no logs and a warning, and
+    training goes on, as in tf.keras; ``evaluate`` on no data is an error.
+    """
     runner.reset_metrics()
     cbks.on_test_begin()
     batch_logs = _BatchLogs(cbks, 'test', runner)
+    groups = _Executions(runner.model, data)
     step = -1
     with _eval_mode(runner.model):
         for step, (xs, ys, ws) in enumerate(data.epoch()):
-            cbks.on_test_batch_begin(step)
+            if groups.begins(step):
+                cbks.on_test_batch_begin(step)
             runner.test_step(xs, ys, ws)
-            cbks.on_test_batch_end(step, batch_logs.logs())
+            if groups.ends(step):
+                cbks.on_test_batch_end(step, batch_logs.logs())
     data.on_epoch_end()
-    if step < 0:
+    if step < 0 and not allow_empty:
         raise ValueError('Expected input data to evaluate to be non-empty: no batch came from '
                          'the data (steps=%s).' % (data.steps,))
-    logs = runner.epoch_logs()
+    if step < 0:
+        warnings.warn('The validation data ran out of data: no validation this epoch (its '
+                      'logs have no val_ entries). Pass `validation_steps`, or data that '
+                      'can be read again every epoch (arrays, a Sequence, a DataLoader).',
+                      stacklevel=4)
+    logs = runner.epoch_logs() if step >= 0 else {}
     cbks.on_test_end(logs)
     return logs
 
@@ -290,15 +335,41 @@ def _predict_loop(runner, data, cbks):
     """One pass of predict steps; returns per batch the outputs queued to the host."""
     cbks.on_predict_begin()
     batch_logs = _BatchLogs(cbks, 'predict', runner)
-    chunks = []
+    groups = _Executions(runner.model, data)
+    chunks, group = [], []
     for step, (xs, _, _) in enumerate(data.epoch()):
-        cbks.on_predict_batch_begin(step)
+        if groups.begins(step):
+            cbks.on_predict_batch_begin(step)
         outputs = runner.predict_step(xs)
         chunks.append([_to_host(o) for o in outputs])
-        cbks.on_predict_batch_end(step, batch_logs.outputs(outputs))
+        if groups.size > 1 and batch_logs.needed:
+            group.append(outputs)  # the hook sees the outputs of the whole group
+        if groups.ends(step):
+            if group:
+                outputs, group = [torch.cat(column) for column in zip(*group)], []
+            cbks.on_predict_batch_end(step, batch_logs.outputs(outputs))
     data.on_epoch_end()
     cbks.on_predict_end()
     return chunks
+
+
+class _Executions:
+    """tf.keras's ``steps_per_execution`` as callbacks see it: the batch hooks come once
+    per group of ``size`` steps, ``begin`` with the group's first step and ``end`` with its
+    last (the last group is shorter when the steps run out), so callbacks, the progress
+    bar and ``stop_training`` act between groups.  The steps themselves still run one by
+    one: torch has no multi-step graph to gain from."""
+
+    def __init__(self, model, data, first_step=0):
+        self.size = getattr(model, '_steps_per_execution', None) or 1
+        self.steps = data.steps
+        self.first = first_step
+
+    def begins(self, step):
+        return (step - self.first) % self.size == 0
+
+    def ends(self, step):
+        return (step - self.first + 1) % self.size == 0 or step + 1 == self.steps
 
 
 @contextlib.contextmanager
@@ -376,7 +447,24 @@ def _results(model, logs, return_dict):
 
 
 def _verbose(verbose, default):
+    # tf.keras's 'auto' is 1 except under ParameterServerStrategy or with interactive
+    # logging turned off (then 2); torchkeras has neither.
     return default if verbose == 'auto' else verbose
+
+
+def _check_positive(name, value):
+    if value <= 0:
+        raise ValueError('Expected %s to be positive. Received: %s=%r' % (name, name, value))
+
+
+def _check_known_steps(model, *adapters):
+    """tf.keras needs the number of steps to group them for steps_per_execution > 1."""
+    if (getattr(model, '_steps_per_execution', None) or 1) == 1:
+        return
+    if any(a is not None and a.steps is None for a in adapters):
+        raise ValueError('Could not infer the size of the data. With `steps_per_execution > '
+                         '1`, you must specify the number of steps to run. Received: '
+                         'steps_per_execution=%d' % model._steps_per_execution)
 
 
 def _to_host(tensor):
@@ -484,6 +572,7 @@ def _runner(model, require_compiled):
     if runner is None or runner.config is not config:
         runner = StepRunner(model, config)
         model._training_state = runner
+    runner.begin_call()
     return runner
 
 
@@ -553,29 +642,55 @@ class StepRunner:
         self._forward = None
         self._structure = None         # how predict packs the outputs
         self._metric_entries = None
+        self._metric_updates = None    # [(output index, Metric, weighted, match rank)]
         self._single_loss = None
         self._forward_loss = self._eager_forward_loss  # compiled by jit_compile=True
+        self._jit = False
         self._scaler = None
+        self._target_keys = None       # see io()
+        self._target_order = None      # see _order_targets()
 
     # --------------------------------------------------------------- preparation
-    def io(self):
-        """What the data side needs: input names / dtypes, output names, sparse targets."""
+    def begin_call(self):
+        """A new fit / evaluate / predict / *_on_batch: its data is laid out afresh."""
+        self._target_keys = None
+        self._target_order = None
+
+    def target_layout(self):
+        return self._target_keys, self._target_order
+
+    def restore_target_layout(self, layout):
+        self._target_keys, self._target_order = layout
+
+    def io(self, y=None, sample_weight=None):
+        """What the data side needs: input names / dtypes, output keys, sparse targets."""
         model, config = self.model, self.config
         input_names = getattr(model, 'input_names', None) if _has_graph(model) else None
         inputs = getattr(model, 'inputs', None) if _has_graph(model) else None
-        output_names = output_names_of(model)
-        if config is not None and config.conformed:
-            output_names = [spec.name for spec in config.outputs]
+        output_keys = output_keys_of(model)
         sparse = None
         if config is not None and config.conformed:
+            output_keys = [spec.key for spec in config.outputs]
             sparse = [spec.fused == 'sparse_ce' or spec.sparse_targets for spec in config.outputs]
+        if output_keys is None:
+            output_keys = self._keys_before_outputs(y, sample_weight)
         return data_module.ModelIO(input_names or None,
                                    [t.torch_dtype for t in inputs] if inputs else None,
-                                   output_names, sparse)
+                                   output_keys, sparse)
+
+    def _keys_before_outputs(self, y, sample_weight):
+        """A subclassed model's outputs are known only after its first call, but a ``y`` /
+        ``sample_weight`` dict must be laid out before: in tf.nest's order (sorted keys,
+        the order of a returned dict's outputs).  ``_order_targets`` matches this layout
+        with the outputs at the first step; one layout serves the whole call."""
+        if self._target_keys is None:
+            keys = [k for value in (y, sample_weight) if isinstance(value, dict) for k in value]
+            self._target_keys = sorted(set(keys)) or None
+        return self._target_keys
 
     def adapt(self, x, y, sample_weight, batch_size, shuffle, steps, class_weight=None):
-        return data_module.adapt(x, y, sample_weight, self.io(), batch_size, shuffle, steps,
-                                 class_weight)
+        return data_module.adapt(x, y, sample_weight, self.io(y, sample_weight), batch_size,
+                                 shuffle, steps, class_weight)
 
     def prepare(self, *adapters):
         """Once per call: the device, the model on it, the data on it, static checks."""
@@ -589,6 +704,7 @@ class StepRunner:
                     _check_targets(model, self.config, adapter)
                 adapter.to_device(self.device)
         self._refresh_model_info()
+        self._choose_step_function()
         for _, tracker in self.trackers:
             tracker._place_states(self.device)
         policy = self.config.policy if self.config is not None else _global_policy()
@@ -626,21 +742,20 @@ class StepRunner:
         if self._forward is None:
             self._forward = _make_forward(model, self)
 
-    def _first_outputs(self, outputs, ys):
-        """After the first forward: outputs known -> conform, check targets, make metrics."""
+    def _first_outputs(self, outputs, ys, ws):
+        """After the first forward: outputs known -> conform, check targets, make metrics.
+        Returns the targets and weights in output order."""
         config = self.config
         if not config.conformed:
-            config.conform(['output_%d' % (k + 1) for k in range(len(outputs))])
+            names = _pseudo_output_names(self._structure, len(outputs))
+            config.conform(names, names)
         if len(outputs) != len(config.outputs):
             raise ValueError('The model returned %d outputs but was compiled for %d outputs %s.'
                              % (len(outputs), len(config.outputs),
                                 [spec.name for spec in config.outputs]))
+        ys, ws = self._order_targets(ys, ws)
         for spec in config.outputs:
             y = ys[spec.index]
-            if spec.loss is not None and y is None:
-                raise ValueError('No target data for output "%s", which has a loss. Pass y for '
-                                 'every output that has a loss (the model outputs are %s).'
-                                 % (spec.name, [s.name for s in config.outputs]))
             check_target_shape(spec.name, spec.loss, None if y is None else y.shape,
                                outputs[spec.index].shape)
         if config.metric_entries is None:
@@ -654,8 +769,45 @@ class StepRunner:
         for _, tracker in self.trackers:
             tracker._place_states(self.device)
         self._metric_entries = config.metric_entries
+        # torchmetrics metrics take the targets as given ((N,) class ids for a multiclass
+        # Accuracy); Keras metrics see (N,) targets of an (N, C) output as (N, 1).
+        self._metric_updates = [
+            (k, metric, weighted, not isinstance(metric, metrics_module.TorchMetricWrapper))
+            for _, k, metric, weighted in self._metric_entries]
         self.ready = True
         self._choose_loss_path()
+        return ys, ws
+
+    def _order_targets(self, ys, ws):
+        """The targets in output order.  Only those laid out before the outputs were known
+        (by the keys of a ``y`` dict, see io(), or ``y=None`` for several outputs) need
+        it; the order is found at the first step of the call."""
+        if self._target_keys is None and len(ys) == len(self.config.outputs):
+            return ys, ws
+        if self._target_order is None:
+            self._target_order = _target_order(self._target_keys, ys,
+                                               [spec.key for spec in self.config.outputs])
+        order = self._target_order
+        return ([None if i is None else ys[i] for i in order],
+                [None if i is None else ws[i] for i in order])
+
+    def _choose_step_function(self):
+        """The train step compiled by jit_compile=True, unless run_eagerly; both are
+        settable model attributes, so this is decided again at every call."""
+        jit = bool(getattr(self.model, '_jit_compile', None)) and \
+            not getattr(self.model, '_run_eagerly', None)
+        if jit != self._jit:
+            self._jit = jit
+            self._forward_loss = _compiled(self._eager_forward_loss) if jit \
+                else self._eager_forward_loss
+
+    def _require_targets(self, ys):
+        """fit / train_on_batch without any target for the compiled losses: tf.keras's error
+        (evaluate(x) alone is allowed and reports the losses as 0)."""
+        if self.loss_specs and all(ys[spec.index] is None for spec in self.loss_specs):
+            raise ValueError('Target data is missing. Your model was compiled with loss=%r, '
+                             'and therefore expects target data to be provided in `fit()`.'
+                             % (self.config.raw['loss'],))
 
     def _choose_loss_path(self):
         only = self.loss_specs[0] if len(self.loss_specs) == 1 else None
@@ -674,6 +826,8 @@ class StepRunner:
         """forward -> loss -> backward -> optimizer step -> zero_grad; metrics on device."""
         if not self._optimizer_ready:
             return self._first_train_step(xs, ys, ws)
+        ys, ws = self._order_targets(ys, ws)
+        self._require_targets(ys)
         outputs, masks, total, per_output = self._forward_loss(xs, ys, ws)
         self._apply_gradients(total)
         self._track(total, per_output, xs[0].shape[0])
@@ -693,9 +847,10 @@ class StepRunner:
         with self._amp:
             outputs, masks = self._forward(xs)
         if not self.ready:
-            self._first_outputs(outputs, ys)
-        if self.config.jit_compile:
-            self._forward_loss = _compiled(self._eager_forward_loss)
+            ys, ws = self._first_outputs(outputs, ys, ws)
+        else:
+            ys, ws = self._order_targets(ys, ws)
+        self._require_targets(ys)
         self._build_optimizer()
         with self._amp:
             total, per_output = self._losses(outputs, masks, ys, ws)
@@ -710,7 +865,9 @@ class StepRunner:
         with torch.no_grad(), self._amp:
             outputs, masks = self._forward(xs)
             if not self.ready:
-                self._first_outputs(outputs, ys)
+                ys, ws = self._first_outputs(outputs, ys, ws)
+            else:
+                ys, ws = self._order_targets(ys, ws)
             total, per_output = self._losses(outputs, masks, ys, ws)
         self._track(total, per_output, xs[0].shape[0])
         self._update_metrics(outputs, masks, ys, ws)
@@ -725,13 +882,23 @@ class StepRunner:
 
     # --------------------------------------------------------------- pieces
     def _losses(self, outputs, masks, ys, ws):
-        """(total, per-output unweighted losses): sum_k w_k * loss_k + sum(model.losses)."""
-        if self._single_loss is not None:  # one output, weight 1, no penalties: the loss itself
-            k = self._single_loss.index
-            return _loss_value(self._single_loss, ys[k], outputs[k], ws[k], masks[k]), ()
+        """(total, per-output unweighted losses): sum_k w_k * loss_k + sum(model.losses).
+
+        An output without a target is left out and its per-output loss is None (not
+        tracked: it logs 0), as tf.keras's LossesContainer skips it.
+        """
+        single = self._single_loss
+        if single is not None:  # one output, weight 1, no penalties: the loss itself
+            k = single.index
+            if ys[k] is None:  # evaluate(x) without y (fit raised before)
+                return outputs[k].new_zeros((), dtype=torch.float32), ()
+            return _loss_value(single, ys[k], outputs[k], ws[k], masks[k]), ()
         total, per_output = None, []
         for spec in self.loss_specs:
             k = spec.index
+            if ys[k] is None:
+                per_output.append(None)
+                continue
             value = _loss_value(spec, ys[k], outputs[k], ws[k], masks[k])
             per_output.append(value)
             term = value if spec.loss_weight == 1.0 else value * spec.loss_weight
@@ -740,9 +907,11 @@ class StepRunner:
         if extra:
             penalty = sum(term.sum() for term in extra)
             total = penalty if total is None else total + penalty
-        if total is None:
+        if total is None and not self.loss_specs:
             raise ValueError('No loss to optimize: compile the model with a `loss` (or add '
                              'losses with `add_loss`).')
+        if total is None:  # no target for any output (evaluate): tf.keras reports 0
+            total = outputs[0].new_zeros((), dtype=torch.float32)
         return total, per_output
 
     def _extra_losses(self):
@@ -773,19 +942,22 @@ class StepRunner:
         trackers = self.trackers
         trackers[0][1].add(total, batch_size)
         for (_, tracker), value in zip(trackers[1:], per_output):
-            tracker.add(value, batch_size)
+            if value is not None:
+                tracker.add(value, batch_size)
 
     def _update_metrics(self, outputs, masks, ys, ws):
-        if not self._metric_entries:
+        if not self._metric_updates:
             return
         with torch.no_grad():
-            for _, k, metric, weighted in self._metric_entries:
+            for k, metric, weighted, match_rank in self._metric_updates:
+                if ys[k] is None:
+                    continue  # no target: the metric is not updated (tf.keras)
                 weights = ws[k] if weighted else None
                 if masks[k] is not None:
                     mask = masks[k].to(torch.float32)
                     weights = mask if weights is None else _broadcast_product(weights, mask)
-                metric.update_state(_match_target_rank(ys[k], outputs[k]), outputs[k],
-                                    sample_weight=weights)
+                y = _match_target_rank(ys[k], outputs[k]) if match_rank else ys[k]
+                metric.update_state(y, outputs[k], sample_weight=weights)
 
     # ------------------------------------------------------------------ logs
     def reset_metrics(self):
@@ -807,10 +979,17 @@ class StepRunner:
 
     def pack_outputs(self, arrays):
         """Predictions as tf.keras returns them: one array for a single output (even given
-        as a one-element list), a dict for dict outputs, else a list."""
-        nested = self.model._nested_outputs if _has_graph(self.model) else self._structure
-        if isinstance(nested, dict):
-            return dict(zip(nested.keys(), arrays))
+        as a one-element list), a dict for dict outputs (in the model's key order), else a
+        list."""
+        if _has_graph(self.model):
+            nested = self.model._nested_outputs
+            keys = output_keys_of(self.model)
+        else:
+            nested = self._structure
+            keys = sorted(nested) if isinstance(nested, dict) else None  # tf.nest order
+        if isinstance(nested, dict) and keys is not None and len(keys) == len(arrays):
+            by_key = dict(zip(keys, arrays))
+            return {key: by_key[key] for key in nested}
         return arrays[0] if len(arrays) == 1 else arrays
 
 
@@ -937,18 +1116,68 @@ def _make_forward(model, runner):
         outputs = model(xs[0] if len(xs) == 1 else list(xs))
         if runner._structure is None:
             runner._structure = outputs
-        flat = flatten(outputs)
+        flat = [leaf for _, leaf in _nest_paths(outputs)]
         return flat, [getattr(o, '_keras_mask', None) for o in flat]
     return forward
 
 
+def _nest_paths(structure, path=()):
+    """(path, leaf) of nested outputs in tf.nest order (dict keys sorted), the order in
+    which tf.keras lines up a subclassed model's outputs with losses and targets."""
+    if isinstance(structure, dict):
+        for key in sorted(structure):
+            yield from _nest_paths(structure[key], path + (key,))
+    elif isinstance(structure, (list, tuple)):
+        for index, item in enumerate(structure):
+            yield from _nest_paths(item, path + (index,))
+    else:
+        yield path, structure
+
+
+def _pseudo_output_names(structure, count):
+    """tf.keras's names for outputs without layer names (compile_utils
+    create_pseudo_output_names): a dict's keys ('cls'), else 'output_1', 'output_2', ..."""
+    if structure is None:
+        return ['output_%d' % (k + 1) for k in range(count)]
+    names = []
+    for path, _ in _nest_paths(structure):
+        parts = [str(p + 1) if isinstance(p, int) else str(p) for p in path]
+        name = '_'.join(parts) if parts else '1'
+        names.append('output_' + name if not path or isinstance(path[0], int) else name)
+    return names
+
+
+def _target_order(given_keys, ys, output_keys):
+    """For targets laid out before the outputs were known (by ``given_keys`` when they
+    came as a dict, else by position): per output, the index of its target (None: none)."""
+    if given_keys is None:
+        if all(y is None for y in ys):  # y=None for a model found to have several outputs
+            return [None] * len(output_keys)
+        raise ValueError('The model has %d outputs %s, but %d target arrays were given.'
+                         % (len(output_keys), output_keys, len(ys)))
+    unknown = [k for k in given_keys if k not in output_keys]
+    if unknown:
+        raise ValueError('Unknown keys %s in the `y` dict: the model has no output with these '
+                         'names. Expected keys: %s' % (unknown, output_keys))
+    return [given_keys.index(k) if k in given_keys else None for k in output_keys]
+
+
 def _model_device(model):
-    """The device of a parameter not on the CPU (the user moved the model), else the
-    default device (CUDA when available)."""
+    """Where the model trains: where the user put it with ``model.to`` / ``cuda`` / ``cpu``
+    (as placed; a later move by other means is where its tensors are), else the device of
+    a tensor not on the CPU (moved by other means), else the default device (CUDA when
+    available: a model never placed is moved there)."""
+    first = next(_model_tensors(model), None)
+    placed = getattr(model, '_user_device', None)
+    if placed is not None:
+        return _with_index(first.device if first is not None else placed)
     for tensor in _model_tensors(model):
         if tensor.device.type != 'cpu':
             return tensor.device
-    device = backend.default_device()
+    return _with_index(backend.default_device())
+
+
+def _with_index(device):
     if device.type == 'cuda' and device.index is None:
         # 'cuda' -> 'cuda:N', so comparisons with tensors' devices hold.
         device = torch.device('cuda', torch.cuda.current_device())
@@ -962,7 +1191,8 @@ def _model_tensors(model):
 
 def _move_model(model, device):
     if any(t.device != device for t in _model_tensors(model)):
-        model.to(device)
+        # nn.Module.to, not Model.to: the trainer's move is no placement by the user.
+        torch.nn.Module.to(model, device)
 
 
 def _check_inputs(model, adapter):
