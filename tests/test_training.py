@@ -1297,3 +1297,59 @@ def test_kit_training_case(kit_dir, case):
         runner.check_train_values(c)
         if not c['train_json'].get('stochastic'):
             runner.check_train_pred(c)
+
+
+# ------------------------------------------------------------------- loss scaling
+def scaled_fit(optimizer, epochs=2):
+    torchkeras.backend.clear_session()
+    torch.manual_seed(0)
+    model = torchkeras.Sequential([layers.Dense(4, input_dim=3, activation='tanh'),
+                                   layers.Dense(1)])
+    model.compile(optimizer=optimizer, loss='mse')
+    x = np.random.RandomState(0).rand(32, 3).astype('float32')
+    history = model.fit(x, x.sum(axis=1, keepdims=True), batch_size=8, epochs=epochs,
+                        shuffle=False, verbose=0)
+    return model, history.history['loss']
+
+
+def test_loss_scale_optimizer_trains_like_its_inner_optimizer():
+    """A power-of-two scale cancels exactly: the same numbers as the bare optimizer."""
+    _, expected = scaled_fit(optimizers.SGD(0.1))
+    wrapper = mixed_precision.LossScaleOptimizer(optimizers.SGD(0.1), dynamic_growth_steps=3)
+    model, loss = scaled_fit(wrapper)
+    np.testing.assert_allclose(loss, expected, rtol=1e-6)
+    assert model.optimizer is wrapper and model.optimizer.iterations == 8
+    assert wrapper.loss_scale == 2 ** 15 * 2 ** 2  # doubled after steps 3 and 6 of 8
+    fixed = mixed_precision.LossScaleOptimizer(optimizers.SGD(0.1), dynamic=False,
+                                               initial_scale=1024)
+    _, loss = scaled_fit(fixed)
+    np.testing.assert_allclose(loss, expected, rtol=1e-6)
+    assert fixed.loss_scale == 1024.0
+
+
+def test_loss_scale_optimizer_passes_attributes_to_its_inner_optimizer():
+    wrapper = mixed_precision.LossScaleOptimizer(optimizers.Adam(0.01))
+    wrapper.learning_rate = 0.5  # what ReduceLROnPlateau does
+    assert wrapper.inner_optimizer.learning_rate == 0.5 and wrapper.lr == 0.5
+    scaled = wrapper.get_scaled_loss(torch.tensor(2.0))
+    assert float(scaled) == 2.0 * 2 ** 15
+    assert [float(g) for g in wrapper.get_unscaled_gradients([scaled, None])[:1]] == [2.0]
+    assert wrapper.get_unscaled_gradients([None]) == [None]
+
+
+def test_loss_scale_optimizer_config_and_errors():
+    wrapper = mixed_precision.LossScaleOptimizer(optimizers.SGD(0.1), dynamic=False,
+                                                 initial_scale=8)
+    config = optimizers.serialize(wrapper)
+    assert config['module'] == 'keras.mixed_precision'
+    assert config['class_name'] == 'LossScaleOptimizer'
+    again = optimizers.deserialize(config)
+    assert isinstance(again, mixed_precision.LossScaleOptimizer)
+    assert (again.dynamic, again.initial_scale, again.dynamic_growth_steps) == (False, 8.0, None)
+    assert again.inner_optimizer.learning_rate == pytest.approx(0.1)
+    with pytest.raises(ValueError, match='initial_scale'):
+        mixed_precision.LossScaleOptimizer(optimizers.SGD(), dynamic=False)
+    with pytest.raises(TypeError, match='must be a bool'):
+        mixed_precision.LossScaleOptimizer(optimizers.SGD(), dynamic='dynamic')
+    with pytest.raises(TypeError, match='cannot wrap another'):
+        mixed_precision.LossScaleOptimizer(wrapper)

@@ -52,6 +52,9 @@ def _lookup(config, custom_objects, use_legacy_optimizer):
     # tf_keras 2.13+ writes its own optimizers as registered names such as 'Custom>Adam'
     # (and Keras 3 may write 'keras.optimizers>Adam'): the part after '>' is the class.
     key = str(class_name).rsplit('>', 1)[-1].lower()
+    if key == 'lossscaleoptimizer':  # tf.keras writes it under mixed_float16
+        from torchkeras.mixed_precision import LossScaleOptimizer
+        return LossScaleOptimizer
     if _wants_legacy_class(config, use_legacy_optimizer) and key in _LEGACY_CLASSES:
         return _LEGACY_CLASSES[key]
     if key in _CLASSES:
@@ -82,7 +85,8 @@ def get(identifier, **kwargs):
     use_legacy_optimizer = kwargs.pop('use_legacy_optimizer', False)
     if kwargs:
         raise TypeError('Invalid keyword arguments: %r' % (kwargs,))
-    if isinstance(identifier, optimizer.Optimizer):
+    from torchkeras.mixed_precision import LossScaleOptimizer
+    if isinstance(identifier, (optimizer.Optimizer, LossScaleOptimizer)):
         return identifier
     if isinstance(identifier, torch.optim.Optimizer) or (
             isinstance(identifier, type) and issubclass(identifier, torch.optim.Optimizer)):

@@ -73,6 +73,7 @@ class CompileConfig:
 
     def __init__(self, optimizer, loss, loss_weights, metrics, weighted_metrics):
         self.optimizer = optimizer
+        self.loss_scale_optimizer = None
         self.raw = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
                         weighted_metrics=weighted_metrics)
         self.outputs = None        # list of OutputSpec once the output names are known
@@ -166,16 +167,19 @@ def compile(model, optimizer='rmsprop', loss=None, metrics=None, loss_weights=No
     if run_eagerly and jit_compile:
         raise ValueError('You cannot enable `run_eagerly` and `jit_compile` at the same time. '
                          'Received: run_eagerly=%r, jit_compile=%r' % (run_eagerly, jit_compile))
-    from torchkeras import optimizers
-    config = CompileConfig(optimizers.get(optimizer), loss, loss_weights, metrics,
-                           weighted_metrics)
+    from torchkeras import mixed_precision, optimizers
+    optimizer = optimizers.get(optimizer)
+    loss_scaling = optimizer if isinstance(optimizer, mixed_precision.LossScaleOptimizer) \
+        else None
+    config = CompileConfig(optimizer if loss_scaling is None else loss_scaling.inner_optimizer,
+                           loss, loss_weights, metrics, weighted_metrics)
+    config.loss_scale_optimizer = loss_scaling  # fit scales the loss with its settings
     _check_loss_identifiers(loss)
     names = output_names_of(model)
     if names is not None:
         config.conform(names, output_keys_of(model))
-    from torchkeras import mixed_precision
     config.policy = mixed_precision.global_policy()
-    model.optimizer = config.optimizer
+    model.optimizer = config.optimizer if loss_scaling is None else loss_scaling
     model.loss = loss
     model.compiled_loss = loss
     model._compile_config = config

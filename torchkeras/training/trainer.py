@@ -104,6 +104,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callba
                          class_weight)
     train, val = _validation_split(runner, train, validation_split, validation_data,
                                    validation_batch_size or batch_size, validation_steps)
+    # One batch stream for every epoch, as tf.keras's iterator: with steps_per_epoch an
+    # epoch continues where the previous one stopped.
+    train.set_epochs(epochs - initial_epoch)
     runner.prepare(train, val)
     _check_known_steps(model, train, val)
     verbose = _verbose(verbose, default=1)
@@ -130,6 +133,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose='auto', callba
                 logs.update(('val_' + name, value) for name, value in val_logs.items())
             cbks.on_epoch_end(epoch, logs)
             if model.stop_training:
+                break
+            if train.out_of_data:  # tf.keras ends fit after the epoch where the data ran out
+                _out_of_data(logs, train, epochs - initial_epoch)
                 break
     finally:
         model.eval()  # after training, calling the model is inference, as in Keras
@@ -557,7 +563,9 @@ def _validation_split(runner, train, validation_split, validation_data, batch_si
         return train, runner.adapt(vx, vy, vw, batch_size, False, steps)
     if validation_split and 0.0 < validation_split < 1.0:
         train_part, val_part = train.split(validation_split)
-        return train_part, val_part.with_batching(batch_size or train.batch_size, False, steps)
+        # No validation batch size given: tf.keras's default 32, not the training one
+        # (which steps_per_epoch may have derived from the data size).
+        return train_part, val_part.with_batching(batch_size, False, steps)
     if validation_split:
         raise ValueError('`validation_split` must be a float between 0 and 1. Received: '
                          'validation_split=%r' % (validation_split,))
@@ -709,9 +717,19 @@ class StepRunner:
             tracker._place_states(self.device)
         policy = self.config.policy if self.config is not None else _global_policy()
         self._amp = _autocast(policy, self.device)
-        if policy.uses_loss_scaling and self.config is not None and self._scaler is None:
-            # One scaler per compile, so its scale carries over from one fit to the next.
-            self._scaler = torch.amp.GradScaler(self.device.type)
+        if self.config is not None and self._scaler is None:
+            self._make_scaler(policy)
+
+    def _make_scaler(self, policy):
+        """Loss scaling for a LossScaleOptimizer, or under 'mixed_float16' (tf.keras wraps the
+        optimizer in one with its defaults: scale 2**15, doubled every 2000 finite steps).
+        One scaler per compile, so its scale carries over from one fit to the next."""
+        from torchkeras.mixed_precision import LossScaleOptimizer
+        wrapper = self.config.loss_scale_optimizer
+        if wrapper is None and policy.uses_loss_scaling:
+            wrapper = self.config.loss_scale_optimizer = LossScaleOptimizer(self.config.optimizer)
+        if wrapper is not None:
+            self._scaler = wrapper.make_scaler(self.device.type)
             self._scaler_target = _ScalerTarget(self.config.optimizer)
 
     def _refresh_model_info(self):
