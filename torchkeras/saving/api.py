@@ -301,25 +301,12 @@ def _load_h5_model(path, custom_objects, compile, safe_mode):
     with _open_h5(path) as h5file:
         try:
             model, pairs, training = hdf5.model_from_file(h5file, path, custom_objects, safe_mode)
-            optimizer_values = hdf5.optimizer_values(h5file) if compile else []
+            optimizer_values = hdf5.optimizer_values(h5file, path) if compile else []
         except (OSError, KeyError, RuntimeError) as error:
             raise ValueError("Cannot read the model in '%s': the file is truncated or "
                              'corrupted (%s).' % (path, str(error).split('\n')[0])) from None
     assign_pairs(pairs)
     if compile and training:
         serialization.compile_from_config(model, training, custom_objects)
-        _restore_optimizer(model, optimizer_values)
+        hdf5.restore_optimizer(model, optimizer_values, path)
     return model
-
-
-def _restore_optimizer(model, values):
-    optimizer = getattr(model, 'optimizer', None)
-    if not values or optimizer is None or not hasattr(optimizer, 'set_weights'):
-        return
-    try:
-        if hasattr(optimizer, 'build'):
-            optimizer.build(list(model.parameters()))  # as the trainer builds it
-        optimizer.set_weights(values)
-    except Exception as error:  # noqa: BLE001 - as tf.keras: warn, start a fresh optimizer
-        warnings.warn('Error in loading the saved optimizer state (%s). As a result, your '
-                      'model is starting with a freshly initialized optimizer.' % (error,))

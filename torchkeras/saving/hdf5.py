@@ -8,7 +8,12 @@ Weights layout (tf_keras 2.21 ``saving/legacy/hdf5_format.py``, unchanged since 
       top_level_model_weights/  @weight_names=[]
 
 A full model file adds root attrs ``model_config`` and ``training_config`` (JSON) and puts
-the layout above under ``model_weights/``; ``optimizer_weights/`` when there is state.
+the layout above under ``model_weights/``.  A compiled model's optimizer goes in
+``optimizer_weights/`` (``@weight_names``, one dataset per variable, a '/' nesting groups) as
+tf_keras writes ``optimizer.variables``: 'iteration:0' then slots such as
+'Adam/m/dense/kernel:0' in Keras layout, or for OptimizerV2 classes 'Adam/iter:0' and
+'Adam/dense/kernel/m:0' (``optimizer_state`` has the order).  Loading takes them by position,
+as tf_keras does; a mismatch loads the weights and warns with tf_keras's words.
 Attribute lists over 64512 bytes are split into ``name0``, ``name1``, ...
 
 Files without ``keras_version`` come from Keras 1 and are converted as Keras 2 converts them
@@ -20,12 +25,12 @@ import warnings
 
 import numpy as np
 
-from torchkeras.saving import serialization
+from torchkeras.saving import optimizer_state, serialization
 
 __all__ = ['KERAS_VERSION', 'BACKEND_NAME', 'HDF5_OBJECT_HEADER_LIMIT', 'save_attributes',
            'load_attributes', 'legacy_weights', 'save_weights_to_group', 'is_keras2_weights',
            'weight_pairs_from_group', 'preprocess_weights_for_loading', 'save_model_to_file',
-           'model_from_file', 'check_pairs']
+           'model_from_file', 'check_pairs', 'optimizer_values', 'restore_optimizer']
 
 # The format written is tf_keras 2.21's.  'tensorflow' tells every Keras reader (standalone
 # Keras 2.0 too, which fails on unknown names) that conv kernels are cross-correlation
@@ -34,6 +39,9 @@ KERAS_VERSION = '2.21.0'
 BACKEND_NAME = 'tensorflow'
 HDF5_OBJECT_HEADER_LIMIT = 64512
 _CONV_LAYERS = ('Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose', 'ConvLSTM2D')
+# tf_keras's words when a file's optimizer state does not fit (hdf5_format.load_model_from_hdf5)
+_OPTIMIZER_WARNING = ('Error in loading the saved optimizer state. As a result, your model is '
+                      'starting with a freshly initialized optimizer.')
 
 
 # --------------------------------------------------------------------------- attributes
@@ -94,23 +102,22 @@ def legacy_weights(layer):
     return out
 
 
-def _unique_names(weights):
-    """Dataset names for the weights; a repeated name gets a suffix so datasets never clash."""
-    names, used = [], set()
-    for weight in weights:
-        name = weight.name
+def _unique_names(names):
+    """Dataset names; a repeated name gets a suffix so that datasets never clash."""
+    unique, used = [], set()
+    for name in names:
         base, count = name, 1
         while name in used:
             name = (base.replace(':0', '_%d:0' % count) if base.endswith(':0')
                     else '%s_%d' % (base, count))
             count += 1
         used.add(name)
-        names.append(name)
-    return names
+        unique.append(name)
+    return unique
 
 
 def _save_subset(group, weights):
-    names = _unique_names(weights)
+    names = _unique_names([weight.name for weight in weights])
     save_attributes(group, 'weight_names', [n.encode('utf8') for n in names])
     for name, weight in zip(names, weights):
         value = weight.numpy()
@@ -443,64 +450,26 @@ def save_model_to_file(h5file, model, include_optimizer=True):
             training_config, default=serialization.json_default).encode('utf8')
     save_weights_to_group(h5file.create_group('model_weights'), model)
     if include_optimizer and getattr(model, 'optimizer', None) is not None:
-        _save_optimizer_weights(h5file, model.optimizer)
+        _save_optimizer_weights(h5file, model)
 
 
-def _optimizer_variables(optimizer):
-    variables = getattr(optimizer, 'variables', None)
-    if callable(variables):
-        variables = variables()
-    return list(variables or [])
-
-
-def _as_array(variable):
-    value = getattr(variable, 'value', variable)
-    if callable(value):
-        value = value()
-    if hasattr(value, 'detach'):
-        return value.detach().cpu().numpy()
-    if hasattr(variable, 'numpy'):
-        return np.asarray(variable.numpy())
-    return np.asarray(value)
-
-
-def _save_optimizer_weights(h5file, optimizer):
-    """optimizer_weights/ as tf_keras writes it; skipped (with a warning) if not readable."""
+def _save_optimizer_weights(h5file, model):
+    """``optimizer_weights/`` as tf_keras writes it; skipped (with a warning) if impossible."""
+    optimizer = model.optimizer
     try:
-        variables = _optimizer_variables(optimizer)
-        prefix = getattr(optimizer, 'name', type(optimizer).__name__)
-        names = [_optimizer_variable_name(v, prefix, i) for i, v in enumerate(variables)]
-        values = [_as_array(v) for v in variables]
-    except Exception as error:  # noqa: BLE001 - the model itself is what matters
-        warnings.warn('The optimizer state could not be saved (%s).' % (error,))
+        layout = optimizer_state.h5_layout(optimizer, model.trainable_weights)
+        names = _unique_names(optimizer_state.h5_variable_names(optimizer, layout))
+        arrays = optimizer_state.layout_arrays(optimizer, layout)
+    except (AttributeError, NotImplementedError, KeyError, RuntimeError, ValueError) as error:
+        warnings.warn('The optimizer state was not saved, so a model loaded from this file '
+                      'starts with a fresh optimizer. Reason: %s' % (error,))
         return
-    if not variables:
-        return
+    if not layout:
+        return  # as tf_keras: an OptimizerV2 that never stepped has no variables
     group = h5file.create_group('optimizer_weights')
-    names = _dedupe(names)
-    save_attributes(group, 'weight_names', [n.encode('utf8') for n in names])
-    for name, value in zip(names, values):
-        dataset = group.create_dataset(name, value.shape, dtype=value.dtype)
-        dataset[()] = value
-
-
-def _optimizer_variable_name(variable, prefix, index):
-    name = getattr(variable, 'name', None)
-    if isinstance(name, str) and name:
-        return name
-    return 'iteration:0' if index == 0 and getattr(variable, 'ndim', 1) == 0 else \
-        '%s/variable_%d:0' % (prefix, index)
-
-
-def _dedupe(names):
-    out, used = [], set()
-    for name in names:
-        candidate, count = name, 1
-        while candidate in used:
-            candidate, count = '%s_%d' % (name, count), count + 1
-        used.add(candidate)
-        out.append(candidate)
-    return out
+    save_attributes(group, 'weight_names', [name.encode('utf8') for name in names])
+    for name, array in zip(names, arrays):
+        group.create_dataset(name, data=array)
 
 
 def model_from_file(h5file, filepath, custom_objects=None, safe_mode=True):
@@ -525,9 +494,50 @@ def model_from_file(h5file, filepath, custom_objects=None, safe_mode=True):
     return model, pairs, training
 
 
-def optimizer_values(h5file):
-    """The arrays of ``optimizer_weights/``, in their saved order (empty if none)."""
-    if 'optimizer_weights' not in h5file:
+def optimizer_values(h5file, filepath=None):
+    """The arrays of ``optimizer_weights/`` in their saved order; [] if there are none, None
+    (with a warning) if they cannot be read: the model's weights still load."""
+    group = h5file.get('optimizer_weights')
+    if group is None:
         return []
-    group = h5file['optimizer_weights']
-    return [np.asarray(group[name]) for name in load_attributes(group, 'weight_names')]
+    try:
+        return [np.asarray(group[name]) for name in load_attributes(group, 'weight_names')]
+    except (OSError, KeyError, RuntimeError, ValueError, TypeError) as error:
+        warnings.warn('%s (%r: the saved optimizer variables cannot be read: %s)'
+                      % (_OPTIMIZER_WARNING, filepath, error), stacklevel=4)
+        return None
+
+
+def restore_optimizer(model, values, filepath):
+    """Put a file's ``optimizer_weights`` into the compiled model's optimizer.
+
+    As tf_keras: the optimizer is built on the model's trainable weights and takes the arrays
+    by position (a file from an unbuilt optimizer holds the step count alone).  Never raises:
+    arrays that do not fit (count, shape) leave the fresh optimizer and warn as tf_keras does."""
+    optimizer = getattr(model, 'optimizer', None)
+    if not values or optimizer is None:
+        return
+    try:
+        if not hasattr(optimizer, 'keras_variable_layout'):
+            raise NotImplementedError('%r keeps no Keras variables' % (optimizer,))
+        optimizer.build(list(model.parameters()))  # as the trainer builds it
+        reason = _restore_matching_layout(optimizer, model.trainable_weights, values)
+    except Exception as error:  # noqa: BLE001 - the weights are loaded; the optimizer is extra
+        reason = 'its variables could not be restored: %s' % (error,)
+    if reason is not None:
+        warnings.warn('%s (%r: %s)' % (_OPTIMIZER_WARNING, filepath, reason), stacklevel=4)
+
+
+def _restore_matching_layout(optimizer, weights, values):
+    """Assign ``values`` if they fill the built or the unbuilt layout; else say why not."""
+    built = optimizer_state.h5_layout(optimizer, weights)
+    for layout in (built, optimizer_state.h5_layout(optimizer, None)):
+        fitted = optimizer_state.keras2_h5_values(optimizer, layout, values)
+        mismatch = optimizer_state.layout_mismatch(layout, fitted)
+        if mismatch is None:
+            optimizer_state.assign_optimizer(optimizer, layout, fitted)
+            return None
+        if mismatch != 'count':
+            return mismatch
+    return ('the file holds %d optimizer variables, %s %r has %d'
+            % (len(values), type(optimizer).__name__, optimizer.name, len(built)))

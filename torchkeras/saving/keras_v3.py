@@ -41,9 +41,9 @@ import zipfile
 
 import h5py
 import numpy as np
-import torch
 
-from torchkeras.saving import hdf5, object_registry, serialization
+from torchkeras.saving import hdf5, object_registry, optimizer_state, serialization
+from torchkeras.saving.optimizer_state import optimizer_arrays
 
 __all__ = ['KERAS3_VERSION', 'to_snake_case', 'weight_entries', 'is_keras3_weights',
            'save_weights_to_h5', 'weight_pairs_from_h5', 'keras3_config', 'save_archive',
@@ -443,28 +443,6 @@ def keras3_config(model):
 
 
 # ------------------------------------------------------------------------- optimizer
-def _slot_in_keras_layout(optimizer, name, weight):
-    """A slot of a Keras weight, converted like the weight (torch tensors -> Keras layout)."""
-    with torch.no_grad():
-        value = weight.layout.to_keras(*[optimizer.slot(t, name) for t in weight.tensors])
-        return value.detach().cpu().numpy().copy()
-
-
-def optimizer_arrays(model, tf_keras=False):
-    """The model's optimizer variables as a ``.keras`` file holds them (numpy arrays), in
-    Keras 3's order (tf_keras's with ``tf_keras=True``) and Keras layout."""
-    optimizer = model.optimizer
-    arrays = []
-    for entry in optimizer.keras_variable_layout(model.trainable_weights, tf_keras=tf_keras):
-        if entry == 'iteration':
-            arrays.append(np.asarray(optimizer.keras_scalar(entry), dtype=np.int64))
-        elif isinstance(entry, str):
-            arrays.append(np.asarray(optimizer.keras_scalar(entry), dtype=np.float32))
-        else:
-            arrays.append(_slot_in_keras_layout(optimizer, *entry))
-    return arrays
-
-
 def save_optimizer_to_h5(h5file, model):
     """Write ``optimizer/vars/<i>`` for a compiled model; warn (and skip) if impossible."""
     optimizer = getattr(model, 'optimizer', None)
@@ -491,25 +469,6 @@ def optimizer_values_from_h5(h5file):
     return [np.asarray(group[k]) for k in keys if isinstance(group[k], h5py.Dataset)]
 
 
-def _entry_shape(entry):
-    return () if isinstance(entry, str) else tuple(entry[1].shape)
-
-
-def _entry_label(entry):
-    return entry if isinstance(entry, str) else '%s of %s' % (entry[0], entry[1].name)
-
-
-def _layout_mismatch(layout, values):
-    """Why ``values`` cannot fill ``layout`` (None when they can)."""
-    if len(layout) != len(values):
-        return 'count'
-    for index, (entry, value) in enumerate(zip(layout, values)):
-        if tuple(np.shape(value)) != _entry_shape(entry):
-            return ('saved variable %d has shape %s, but %s has shape %s'
-                    % (index, tuple(np.shape(value)), _entry_label(entry), _entry_shape(entry)))
-    return None
-
-
 def _matching_layout(optimizer, weights, values):
     """The layout ``values`` were saved in: Keras 3, tf_keras, or either one unbuilt.
 
@@ -520,7 +479,7 @@ def _matching_layout(optimizer, weights, values):
                   optimizer.keras_variable_layout(None, tf_keras=True)]
     shape_reasons = []
     for layout in candidates:
-        mismatch = _layout_mismatch(layout, values)
+        mismatch = optimizer_state.layout_mismatch(layout, values)
         if mismatch is None:
             return layout, None
         if mismatch != 'count':
@@ -529,38 +488,6 @@ def _matching_layout(optimizer, weights, values):
         return None, shape_reasons[0]
     return None, ('because it has %d variables whereas the saved optimizer has %d variables'
                   % (len(candidates[0]), len(values)))
-
-
-def _slot_assignments(optimizer, name, weight, value):
-    """(slot tensor, new value) pairs for one Keras-layout slot value."""
-    parts = weight.layout.from_keras(torch.as_tensor(np.asarray(value)))
-    pairs = []
-    for param, part in zip(weight.tensors, parts):
-        target = optimizer.slot(param, name)
-        if tuple(part.shape) != tuple(target.shape):
-            raise ValueError('slot %s of %s converts to shape %s, expected %s'
-                             % (name, weight.name, tuple(part.shape), tuple(target.shape)))
-        pairs.append((target, part))
-    return pairs
-
-
-def _assign_optimizer(optimizer, layout, values):
-    """Check every value, then assign them (iteration first: Nadam derives state from it)."""
-    scalars, slots = {}, []
-    for entry, value in zip(layout, values):
-        if isinstance(entry, str):
-            scalars[entry] = np.asarray(value)
-        else:
-            slots += _slot_assignments(optimizer, entry[0], entry[1], value)
-    optimizer.iterations = int(scalars['iteration'])
-    saved_rate = scalars.get('learning_rate')
-    # the file keeps float32: keep the exact rate unless the saved one is really different
-    if saved_rate is not None and np.float32(optimizer.learning_rate) != np.float32(saved_rate):
-        optimizer.learning_rate = float(saved_rate)
-    with torch.no_grad():
-        for target, value in slots:
-            target.copy_(value.to(device=target.device, dtype=target.dtype))
-    # extras such as Nadam's u_product follow from the iteration count
 
 
 def restore_optimizer(model, values, filepath):
@@ -576,7 +503,7 @@ def restore_optimizer(model, values, filepath):
         optimizer.build(list(model.parameters()))  # as the trainer builds it
         layout, reason = _matching_layout(optimizer, model.trainable_weights, values)
         if layout is not None:
-            _assign_optimizer(optimizer, layout, values)
+            optimizer_state.assign_optimizer(optimizer, layout, values)
             return
     except Exception as error:  # noqa: BLE001 - the weights are loaded; the optimizer is extra
         reason = 'because its variables could not be restored (%s)' % (error,)
