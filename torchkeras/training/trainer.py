@@ -1073,7 +1073,7 @@ def _to_python(value):
 def _compiled(step):
     """torch.compile the train step; on failure warn and keep the eager step."""
     try:
-        compiled = torch.compile(step)
+        compiled = torch.compile(step, dynamic=False)
     except Exception as error:  # noqa: BLE001 - any backend failure means eager
         warnings.warn('jit_compile=True: torch.compile is unavailable (%s); training eagerly.'
                       % error, stacklevel=4)
