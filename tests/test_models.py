@@ -72,6 +72,59 @@ def test_multi_input_output_lists_and_dicts_and_forward_structures():
         model(xa)
 
 
+def dict_io_model():
+    """Dict keys and layer names both out of alphabetical order: tf.keras flattens dict
+    inputs/outputs with tf.nest, so ``inputs``/``outputs`` follow the sorted keys."""
+    a = Input(shape=(2,), name='zz')
+    b = Input(shape=(3,), name='aa')
+    merged = layers.Concatenate()([a, b])
+    o1 = Dense(1, name='out_one')(merged)
+    o2 = Dense(2, name='out_two')(merged)
+    return torchkeras.Model({'z': a, 'b': b}, {'y': o1, 'c': o2})
+
+
+def test_dict_inputs_and_outputs_are_flattened_in_sorted_key_order():
+    model = dict_io_model()
+    assert model.input_names == ['aa', 'zz'] and model.output_names == ['out_two', 'out_one']
+    assert [t.shape for t in model.inputs] == [(None, 3), (None, 2)]
+    assert list(model.input) == ['z', 'b'] and list(model.output) == ['y', 'c']
+    assert [layer.name for layer in model.layers] == ['zz', 'aa', 'concatenate', 'out_two',
+                                                      'out_one']
+    config = model.get_config()
+    assert config['input_layers'] == {'z': ['zz', 0, 0], 'b': ['aa', 0, 0]}
+    assert config['output_layers'] == {'y': ['out_one', 0, 0], 'c': ['out_two', 0, 0]}
+    rebuilt = torchkeras.Model.from_config(config)
+    assert rebuilt.input_names == ['aa', 'zz'] and list(rebuilt.output) == ['y', 'c']
+
+
+def test_calling_a_dict_model_by_dict_keys_or_by_the_sorted_list():
+    model = dict_io_model()
+    xz, xb = torch.randn(4, 2), torch.randn(4, 3)
+    by_key = model({'z': xz, 'b': xb})
+    assert list(by_key) == ['y', 'c']
+    assert by_key['y'].shape == (4, 1) and by_key['c'].shape == (4, 2)
+    by_list = model([xb, xz])  # model.inputs order: 'b' before 'z'
+    assert torch.equal(by_list['y'], by_key['y']) and torch.equal(by_list['c'], by_key['c'])
+    with pytest.raises(KeyError, match=r"\['b', 'z'\]"):
+        model({'zz': xz, 'aa': xb})  # tf.keras addresses these inputs by the dict keys
+
+
+@pytest.mark.parametrize('filename', ['model.keras', 'model.h5'])
+def test_dict_model_save_and_load_keeps_structure_and_order(tmp_path, filename):
+    model = dict_io_model()
+    x = {'z': np.random.rand(3, 2).astype('float32'),
+         'b': np.random.rand(3, 3).astype('float32')}
+    expected = model.predict(x, verbose=0)
+    path = str(tmp_path / filename)
+    model.save(path)
+    loaded = torchkeras.models.load_model(path)
+    assert loaded.input_names == ['aa', 'zz'] and loaded.output_names == ['out_two', 'out_one']
+    got = loaded.predict(x, verbose=0)
+    assert list(got) == ['y', 'c']
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-6)
+
+
 def test_shared_layer_has_one_set_of_weights():
     shared = Dense(4)
     a, b = Input(shape=(3,)), Input(shape=(3,))

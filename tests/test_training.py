@@ -512,6 +512,31 @@ def test_dicts_of_inputs_and_targets():
         model.fit({'a': x['a']}, y, verbose=0)
 
 
+def test_dict_model_fit_and_predict_by_dict_keys_in_sorted_order():
+    a = torchkeras.Input(shape=(2,), name='zz')
+    b = torchkeras.Input(shape=(3,), name='aa')
+    merged = layers.Concatenate()([a, b])
+    o1 = layers.Dense(1, name='out_one', kernel_initializer='zeros')(merged)
+    o2 = layers.Dense(2, name='out_two', kernel_initializer='zeros')(merged)
+    model = torchkeras.Model({'z': a, 'b': b}, {'y': o1, 'c': o2})
+    model.compile(optimizer=still(), loss={'y': 'mse', 'c': 'mae'}, metrics={'y': 'mae'})
+    x = {'z': np.ones((4, 2), 'float32'), 'b': np.ones((4, 3), 'float32')}
+    y = {'y': np.full((4, 1), 2.0, 'float32'), 'c': np.full((4, 2), 3.0, 'float32')}
+    history = model.fit(x, y, verbose=0).history
+    # tf.keras: outputs in sorted-key order, c (out_two) before y (out_one)
+    assert list(history) == ['loss', 'out_two_loss', 'out_one_loss', 'out_one_mae']
+    assert history['out_two_loss'] == pytest.approx([3.0])  # mae of 3 - 0
+    assert history['out_one_loss'] == pytest.approx([4.0])  # mse of 2 - 0
+    assert history['loss'] == pytest.approx([7.0])
+    prediction = model.predict(x, verbose=0)
+    assert list(prediction) == ['y', 'c']
+    assert prediction['y'].shape == (4, 1) and prediction['c'].shape == (4, 2)
+    listed = model.predict([x['b'], x['z']], verbose=0)  # model.inputs order
+    assert list(listed) == ['y', 'c']
+    with pytest.raises(ValueError, match=r"Missing data for x \['b', 'z'\]"):
+        model.predict({'zz': x['z'], 'aa': x['b']}, verbose=0)
+
+
 def test_generators_sequences_and_loaders():
     model = frozen_linear()
     model.compile(optimizer=still(), loss='mse')

@@ -14,7 +14,7 @@ import torch
 from torchkeras.graph.keras_tensor import KerasTensor
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.models.model import Model
-from torchkeras.utils.generic import flatten, map_structure
+from torchkeras.utils.generic import flatten, map_structure, nest_flatten
 
 __all__ = ['Functional', 'map_graph_network', 'module_key']
 
@@ -110,12 +110,11 @@ def _check_unique_names(layers):
 
 
 def _standardize_io(value, argname):
+    """(nested structure as given, flat list in tf.nest order: dict keys sorted)."""
     if isinstance(value, KerasTensor):
         return value, [value]
-    if isinstance(value, dict):
-        flat = list(value.values())
-    elif isinstance(value, (list, tuple)):
-        flat = flatten(value)
+    if isinstance(value, (dict, list, tuple)):
+        flat = nest_flatten(value)
     else:
         raise TypeError('Model `%s` must be KerasTensors (from Input() or layer calls), as a '
                         'single tensor, a list or a dict. Received: %s=%r'
@@ -209,16 +208,24 @@ class Functional(Model):
     def output_shape(self):
         return map_structure(lambda t: t.shape, self._nested_outputs)
 
+    def _input_keys(self):
+        """How a dict of input data names the inputs, in ``inputs`` order: the keys of a
+        model built on a dict of inputs (as tf.keras), else the input layers' names."""
+        nested = self._nested_inputs
+        if isinstance(nested, dict) and all(isinstance(t, KerasTensor) for t in nested.values()):
+            return sorted(nested)
+        return self.input_names
+
     # ----------------------------------------------------------------------- running
     def _flatten_call_inputs(self, args):
-        """Positional tensors, one list, or a dict by input name -> the inputs in order."""
+        """Positional tensors, one list, or a dict by input key -> the inputs in order."""
         if len(args) == 1 and isinstance(args[0], dict):
-            given = args[0]
-            missing = [n for n in self.input_names if n not in given]
+            given, keys = args[0], self._input_keys()
+            missing = [n for n in keys if n not in given]
             if missing:
                 raise KeyError('Missing data for input(s) %s. The model expects inputs %s; '
-                               'received keys %s' % (missing, self.input_names, list(given)))
-            return [given[n] for n in self.input_names]
+                               'received keys %s' % (missing, keys, list(given)))
+            return [given[n] for n in keys]
         if len(args) == 1 and isinstance(args[0], (list, tuple)):
             args = tuple(args[0])
         if len(args) != len(self._flat_inputs):

@@ -521,8 +521,16 @@ def _functional_config(model):
                                   if node in model._network_nodes and not node.is_input]
         entries.append(entry)
     return {'name': model.name, 'trainable': model.trainable, 'layers': entries,
-            'input_layers': [_tensor_ref(t, mapping) for t in model.inputs],
-            'output_layers': [_tensor_ref(t, mapping) for t in model.outputs]}
+            'input_layers': _io_config(model._nested_inputs, model.inputs, mapping),
+            'output_layers': _io_config(model._nested_outputs, model.outputs, mapping)}
+
+
+def _io_config(nested, flat, mapping):
+    """A dict of inputs/outputs stays a dict of refs, as tf.keras writes it; else a list."""
+    if isinstance(nested, dict):
+        from torchkeras.utils.generic import map_structure
+        return map_structure(lambda t: _tensor_ref(t, mapping), nested)
+    return [_tensor_ref(t, mapping) for t in flat]
 
 
 def _tensor_ref(tensor, mapping):

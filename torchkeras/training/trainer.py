@@ -62,7 +62,7 @@ from torchkeras import metrics as metrics_module
 from torchkeras.callbacks import CallbackList, ProgbarLogger
 from torchkeras.training import data as data_module
 from torchkeras.training.compile import check_target_shape, compile, output_keys_of
-from torchkeras.utils.generic import flatten
+from torchkeras.utils.generic import flatten, nest_flatten
 
 __all__ = ['compile', 'fit', 'evaluate', 'predict', 'train_on_batch', 'test_on_batch',
            'predict_on_batch', 'fit_generator', 'evaluate_generator', 'predict_generator',
@@ -673,7 +673,7 @@ class StepRunner:
     def io(self, y=None, sample_weight=None):
         """What the data side needs: input names / dtypes, output keys, sparse targets."""
         model, config = self.model, self.config
-        input_names = getattr(model, 'input_names', None) if _has_graph(model) else None
+        input_names = model._input_keys() if _has_graph(model) else None
         inputs = getattr(model, 'inputs', None) if _has_graph(model) else None
         output_keys = output_keys_of(model)
         sparse = None
@@ -1127,7 +1127,7 @@ def _make_forward(model, runner):
             outputs, masks = run_graph(xs)
             if isinstance(outputs, torch.Tensor):
                 return [outputs], masks
-            return flatten(outputs), masks
+            return nest_flatten(outputs), masks  # model.outputs order (dict keys sorted)
         return forward
 
     def forward(xs):

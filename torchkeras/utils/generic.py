@@ -20,6 +20,16 @@ def flatten(structure):
     return [structure]
 
 
+def nest_flatten(structure):
+    """Leaves in tf.nest order: like ``flatten``, but dict keys sorted, the order in which
+    tf.keras lines up a dict of model inputs or outputs (``model.inputs``, ``outputs``)."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in nest_flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for key in sorted(structure) for leaf in nest_flatten(structure[key])]
+    return [structure]
+
+
 def map_structure(fn, structure):
     """Apply fn to every leaf, keeping the list/tuple/dict nesting."""
     if isinstance(structure, list):
