@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import torchkeras
-from torchkeras.saving import keras_v3
+from torchkeras.saving import keras_v3, optimizer_state
 
 RNG = np.random.RandomState(0)
 X = RNG.rand(24, 5, 3).astype('float32')
@@ -212,3 +212,37 @@ def test_tf_keras_loads_the_weights_of_a_torchkeras_archive_but_not_its_optimize
     theirs.load_weights(path)
     _assert_arrays_close(theirs.get_weights(), ours.get_weights(), atol=0)
     assert int(theirs.optimizer.iterations.numpy()) == 0
+
+
+@pytest.mark.parametrize('kwargs', [dict(learning_rate=0.05),
+                                    dict(learning_rate=0.05, momentum=0.9),
+                                    dict(learning_rate=0.05, momentum=0.9, nesterov=True)])
+def test_tf_keras_sgd_archive_with_its_unused_momentums_loads(tf_keras, kwargs, initial_weights,
+                                                              tmp_path):
+    """tf_keras's SGD at momentum=0 keeps an 'm' per weight it never reads: the archive's
+    optimizer is read in ``optimizer_state.h5_layout`` (those slots ignored), not skipped."""
+    path = str(tmp_path / 'tk_sgd.keras')
+    tf_keras.backend.clear_session()
+    theirs = _model(tf_keras)
+    theirs.set_weights(initial_weights)
+    theirs.compile(optimizer=tf_keras.optimizers.SGD(**kwargs), loss='mse')
+    _fit(theirs, 2)
+    theirs.save(path)
+    saved = _keras_variables(theirs)
+    _fit(theirs, 1)
+    torchkeras.backend.clear_session()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        ours = torchkeras.models.load_model(path)
+    assert not [w for w in caught if 'optimizer' in str(w.message)]
+    optimizer = ours.optimizer
+    assert optimizer.iterations == int(saved[0]) == 6
+    layout = optimizer_state.h5_layout(optimizer, ours.trainable_weights)
+    assert len(layout) == len(saved)
+    used = [(entry, value) for entry, value in zip(layout, saved)
+            if not isinstance(entry, optimizer_state.Unused)]
+    assert len(used) == (1 if not kwargs.get('momentum') else len(saved))
+    _assert_arrays_close(optimizer_state.layout_arrays(optimizer, [e for e, _ in used]),
+                         [v for _, v in used], atol=1e-6)
+    _fit(ours, 1)
+    _assert_arrays_close(ours.get_weights(), theirs.get_weights(), atol=1e-5)

@@ -398,3 +398,81 @@ def test_optimizer_arrays_follow_the_keras_order_of_the_weights():
     expected = [tuple(w.shape) for w in model.trainable_weights]
     assert [a.shape for a in arrays[2:]] == expected
     assert [a.shape for a in keras_v3.optimizer_arrays(model, tf_keras=True)[1:]] == expected
+
+
+def test_tf_keras_sgd_without_momentum_unused_slots_are_read(tmp_path):
+    """tf_keras 2.21's SGD at momentum=0 writes an (unused) 'm' per weight after its
+    iteration: the state is restored (those slots ignored), not skipped with a warning."""
+    initial = _dense_model().get_weights()
+    make = lambda: optimizers.SGD(learning_rate=0.05)  # noqa: E731
+    straight = _compiled(_dense_model, make, initial)
+    _fit(straight, 3, X_FLAT, Y_FLAT)
+    first = _compiled(_dense_model, make, initial)
+    _fit(first, 2, X_FLAT, Y_FLAT)
+    path = str(tmp_path / 'keras3.keras')
+    first.save(path)
+    shapes = [tuple(w.shape) for w in first.trainable_weights]
+
+    def tf_keras_sgd(h5file):
+        group = h5file['optimizer/vars']
+        iteration = np.asarray(group['0'])
+        for key in list(group.keys()):
+            del group[key]
+        group.create_dataset('0', data=iteration)
+        for index, shape in enumerate(shapes, 1):  # tf_keras: -lr * the last gradient
+            group.create_dataset(str(index), data=RNG.rand(*shape).astype('float32'))
+    tf_keras_path = _rewrite_archive(path, str(tmp_path / 'tf_keras.keras'), tf_keras_sgd)
+    assert len(_optimizer_datasets(tf_keras_path)) == 1 + len(shapes)
+    loaded, warned = _load_quietly(tf_keras_path)
+    assert warned == []
+    assert loaded.optimizer.iterations == first.optimizer.iterations == 4
+    _fit(loaded, 1, X_FLAT, Y_FLAT)
+    assert _max_difference(loaded.get_weights(), straight.get_weights()) <= 1e-6
+
+
+def _saved_compile_config(path):
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read('config.json'))['compile_config']
+    return {k: config[k] for k in ('run_eagerly', 'steps_per_execution', 'jit_compile')}
+
+
+@pytest.mark.parametrize('settings, expected', [
+    ({}, dict(run_eagerly=False, steps_per_execution=1, jit_compile=False)),
+    (dict(run_eagerly=True, steps_per_execution=3),
+     dict(run_eagerly=True, steps_per_execution=3, jit_compile=False)),
+    (dict(jit_compile=True, steps_per_execution=2),
+     dict(run_eagerly=False, steps_per_execution=2, jit_compile=True)),
+])
+def test_execution_settings_are_saved_as_keras3_and_restored(settings, expected, tmp_path):
+    """compile_config holds the model's run_eagerly, steps_per_execution and jit_compile
+    (resolved, as Keras 3.15 writes them); load_model(compile=True) compiles with them."""
+    model = _dense_model()
+    model.compile(optimizer='adam', loss='mse', **settings)
+    path = str(tmp_path / 'model.keras')
+    model.save(path)
+    assert _saved_compile_config(path) == expected
+    loaded = torchkeras.models.load_model(path)
+    assert {k: getattr(loaded, k) for k in expected} == expected
+    uncompiled = torchkeras.models.load_model(path, compile=False)
+    assert uncompiled.steps_per_execution is None
+
+
+def test_execution_settings_of_tf_keras_and_conflicting_files(tmp_path):
+    """tf_keras writes None (the defaults); run_eagerly wins over jit_compile, as in Keras 3."""
+    model = _dense_model()
+    model.compile(optimizer='adam', loss='mse')
+    path = str(tmp_path / 'model.keras')
+    model.save(path)
+
+    def settings(**values):
+        return lambda config: config['compile_config'].update(values)
+    tf_keras_path = _rewrite_archive(path, str(tmp_path / 'tf_keras.keras'), edit_config=settings(
+        run_eagerly=None, steps_per_execution=None, jit_compile=None))
+    loaded = torchkeras.models.load_model(tf_keras_path)
+    assert (loaded.run_eagerly, loaded.steps_per_execution, loaded.jit_compile) == (
+        False, 1, None)
+    both_path = _rewrite_archive(path, str(tmp_path / 'both.keras'), edit_config=settings(
+        run_eagerly=True, jit_compile=True))
+    loaded = torchkeras.models.load_model(both_path)
+    assert loaded.optimizer is not None
+    assert (loaded.run_eagerly, loaded.jit_compile) == (True, False)

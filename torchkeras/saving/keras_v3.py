@@ -22,7 +22,8 @@ A compiled model's optimizer is saved beside the layers, as Keras 3 saves it:
     /optimizer/vars/<i>            @name=<optimizer name>
         Keras 3:   iteration (int64), learning_rate (float32; none with a schedule), the slots,
                    extras (Nadam: u_product)
-        tf_keras:  iteration, the slots (no learning rate, no extras)
+        tf_keras:  iteration, the slots (no learning rate, no extras); its SGD at momentum=0
+                   keeps an unused 'm' per weight (``optimizer_state.h5_layout``), ignored
 
 The slots follow the model's trainable Keras weights, in Keras layout (a Dense kernel's
 momentum is (in, out)); most optimizers interleave them per weight (Adam: m0 v0 m1 v1 ...),
@@ -422,8 +423,18 @@ def _compile_config(model):
     config = {'optimizer': _keras3_optimizer_config(optimizer)}
     for key in ('loss', 'loss_weights', 'metrics', 'weighted_metrics'):
         config[key] = serialization.serialize_compile_value(settings.get(key))
-    config.update(run_eagerly=False, steps_per_execution=1, jit_compile=False)
+    config.update(_execution_settings(model))
     return config
+
+
+def _execution_settings(model):
+    """run_eagerly, steps_per_execution and jit_compile as Keras 3 writes them (resolved:
+    booleans and a count; ``run_eagerly`` turns ``jit_compile`` off there)."""
+    run_eagerly = bool(getattr(model, 'run_eagerly', False))
+    steps = getattr(model, 'steps_per_execution', None)
+    steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else 1
+    jit_compile = bool(getattr(model, 'jit_compile', None)) and not run_eagerly
+    return {'run_eagerly': run_eagerly, 'steps_per_execution': steps, 'jit_compile': jit_compile}
 
 
 def _keras3_optimizer_config(optimizer):
@@ -477,6 +488,9 @@ def _matching_layout(optimizer, weights, values):
                   optimizer.keras_variable_layout(weights, tf_keras=True),
                   optimizer.keras_variable_layout(None),
                   optimizer.keras_variable_layout(None, tf_keras=True)]
+    if not optimizer_state.is_legacy(optimizer):
+        # tf_keras's own variables, as a .h5 holds them: its SGD at momentum=0 adds unused 'm's
+        candidates.insert(2, optimizer_state.h5_layout(optimizer, weights))
     shape_reasons = []
     for layout in candidates:
         mismatch = optimizer_state.layout_mismatch(layout, values)

@@ -952,6 +952,12 @@ def compile_args_from_config(config, custom_objects=None):
                 custom_objects)
     if config.get('loss_weights') is not None:
         args['loss_weights'] = config['loss_weights']
+    # a .keras compile_config's execution settings (Keras 3: resolved values; tf_keras: None)
+    for key in ('run_eagerly', 'steps_per_execution', 'jit_compile'):
+        if config.get(key) is not None:
+            args[key] = config[key]
+    if args.get('run_eagerly') and args.get('jit_compile'):
+        args['jit_compile'] = False  # as Keras 3's compile does (it warns and disables it)
     return args
 
 
