@@ -10,7 +10,6 @@ restored by `load_model(compile=True)` so that training continues exactly.
   Keras 1/2-era files (standalone Keras, tf_keras `optimizer_v1`) are read as tf_keras does.
 """
 import json
-import warnings
 
 import h5py
 import numpy as np
@@ -18,12 +17,11 @@ import pytest
 
 import torchkeras
 from torchkeras import layers, optimizers
+from optimizer_state_helpers import (X, X_FLAT, Y, Y_FLAT, compiled as _compiled, fit as _fit,
+                                     load_recording_optimizer_warnings as _load,
+                                     max_difference as _max_difference,
+                                     recurrent_model as _recurrent_model)
 
-RNG = np.random.RandomState(0)
-X = RNG.rand(24, 5, 3).astype('float32')
-Y = RNG.rand(24, 2).astype('float32')
-X_FLAT = RNG.rand(16, 3).astype('float32')
-Y_FLAT = RNG.rand(16, 2).astype('float32')
 TF_KERAS_WARNING = ('Error in loading the saved optimizer state. As a result, your model is '
                     'starting with a freshly initialized optimizer.')
 
@@ -59,43 +57,9 @@ OPTIMIZERS = {
 
 
 # ------------------------------------------------------------------------------ helpers
-def _recurrent_model():
-    """Conv1D, GRU, LSTM, BatchNormalization, Dense: every slot needs a layout conversion."""
-    inputs = torchkeras.Input((5, 3))
-    x = layers.Conv1D(4, 2)(inputs)
-    x = layers.GRU(3, return_sequences=True)(x)
-    x = layers.LSTM(3)(x)
-    x = layers.BatchNormalization()(x)
-    return torchkeras.Model(inputs, layers.Dense(2)(x))
-
-
 def _dense_model():
     inputs = torchkeras.Input((3,))
     return torchkeras.Model(inputs, layers.Dense(2)(inputs))
-
-
-def _fit(model, epochs, x=X, y=Y):
-    model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0)
-
-
-def _compiled(build, make_optimizer, weights=None):
-    model = build()
-    if weights is not None:
-        model.set_weights(weights)
-    model.compile(optimizer=make_optimizer(), loss='mse')
-    return model
-
-
-def _max_difference(a, b):
-    return max(float(np.abs(p - q).max()) for p, q in zip(a, b))
-
-
-def _load(path, **kwargs):
-    """load_model, returning the model and the optimizer warnings it gave."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        model = torchkeras.models.load_model(path, **kwargs)
-    return model, [str(w.message) for w in caught if 'optimizer' in str(w.message)]
 
 
 def _decode(name):
