@@ -62,7 +62,7 @@ from torchkeras import metrics as metrics_module
 from torchkeras.callbacks import CallbackList, ProgbarLogger
 from torchkeras.training import data as data_module
 from torchkeras.training.compile import check_target_shape, compile, output_keys_of
-from torchkeras.utils.generic import flatten, nest_flatten
+from torchkeras.utils.generic import flatten, nest_flatten, nest_paths
 
 __all__ = ['compile', 'fit', 'evaluate', 'predict', 'train_on_batch', 'test_on_batch',
            'predict_on_batch', 'fit_generator', 'evaluate_generator', 'predict_generator',
@@ -367,7 +367,7 @@ class _Executions:
     one: torch has no multi-step graph to gain from."""
 
     def __init__(self, model, data, first_step=0):
-        self.size = getattr(model, '_steps_per_execution', None) or 1
+        self.size = _execution_size(model)
         self.steps = data.steps
         self.first = first_step
 
@@ -463,9 +463,13 @@ def _check_positive(name, value):
         raise ValueError('Expected %s to be positive. Received: %s=%r' % (name, name, value))
 
 
+def _execution_size(model):
+    return getattr(model, '_steps_per_execution', None) or 1
+
+
 def _check_known_steps(model, *adapters):
     """tf.keras needs the number of steps to group them for steps_per_execution > 1."""
-    if (getattr(model, '_steps_per_execution', None) or 1) == 1:
+    if _execution_size(model) == 1:
         return
     if any(a is not None and a.steps is None for a in adapters):
         raise ValueError('Could not infer the size of the data. With `steps_per_execution > '
@@ -1134,22 +1138,9 @@ def _make_forward(model, runner):
         outputs = model(xs[0] if len(xs) == 1 else list(xs))
         if runner._structure is None:
             runner._structure = outputs
-        flat = [leaf for _, leaf in _nest_paths(outputs)]
+        flat = nest_flatten(outputs)  # tf.keras's order for a subclassed model's outputs
         return flat, [getattr(o, '_keras_mask', None) for o in flat]
     return forward
-
-
-def _nest_paths(structure, path=()):
-    """(path, leaf) of nested outputs in tf.nest order (dict keys sorted), the order in
-    which tf.keras lines up a subclassed model's outputs with losses and targets."""
-    if isinstance(structure, dict):
-        for key in sorted(structure):
-            yield from _nest_paths(structure[key], path + (key,))
-    elif isinstance(structure, (list, tuple)):
-        for index, item in enumerate(structure):
-            yield from _nest_paths(item, path + (index,))
-    else:
-        yield path, structure
 
 
 def _pseudo_output_names(structure, count):
@@ -1158,7 +1149,7 @@ def _pseudo_output_names(structure, count):
     if structure is None:
         return ['output_%d' % (k + 1) for k in range(count)]
     names = []
-    for path, _ in _nest_paths(structure):
+    for path, _ in nest_paths(structure):
         parts = [str(p + 1) if isinstance(p, int) else str(p) for p in path]
         name = '_'.join(parts) if parts else '1'
         names.append('output_' + name if not path or isinstance(path[0], int) else name)

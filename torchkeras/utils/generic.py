@@ -20,14 +20,23 @@ def flatten(structure):
     return [structure]
 
 
+def nest_paths(structure, path=()):
+    """(path, leaf) in tf.nest order: list/tuple items in turn, dict keys sorted; a path is
+    the keys and indices leading to the leaf."""
+    if isinstance(structure, dict):
+        for key in sorted(structure):
+            yield from nest_paths(structure[key], path + (key,))
+    elif isinstance(structure, (list, tuple)):
+        for index, item in enumerate(structure):
+            yield from nest_paths(item, path + (index,))
+    else:
+        yield path, structure
+
+
 def nest_flatten(structure):
     """Leaves in tf.nest order: like ``flatten``, but dict keys sorted, the order in which
     tf.keras lines up a dict of model inputs or outputs (``model.inputs``, ``outputs``)."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in nest_flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in nest_flatten(structure[key])]
-    return [structure]
+    return [leaf for _, leaf in nest_paths(structure)]
 
 
 def map_structure(fn, structure):
