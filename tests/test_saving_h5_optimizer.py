@@ -17,6 +17,7 @@ import pytest
 
 import torchkeras
 from torchkeras import layers, optimizers
+from optimizer_state_helpers import OPTIMIZERS as SHARED_OPTIMIZERS
 from optimizer_state_helpers import (X, X_FLAT, Y, Y_FLAT, compiled as _compiled, fit as _fit,
                                      load_recording_optimizer_warnings as _load,
                                      max_difference as _max_difference,
@@ -27,22 +28,7 @@ TF_KERAS_WARNING = ('Error in loading the saved optimizer state. As a result, yo
 
 OPTIMIZERS = {
     'sgd': lambda: optimizers.SGD(learning_rate=0.05),
-    'sgd_momentum': lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9),
-    'sgd_nesterov': lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
-    'rmsprop': lambda: optimizers.RMSprop(learning_rate=0.01),
-    'rmsprop_centered_momentum': lambda: optimizers.RMSprop(momentum=0.5, centered=True),
-    'adam': lambda: optimizers.Adam(learning_rate=0.01),
-    'adam_amsgrad': lambda: optimizers.Adam(learning_rate=0.01, amsgrad=True),
-    'adamw': lambda: optimizers.AdamW(learning_rate=0.01),
-    'adagrad': lambda: optimizers.Adagrad(learning_rate=0.05),
-    'adadelta': lambda: optimizers.Adadelta(learning_rate=1.0),
-    'adamax': lambda: optimizers.Adamax(learning_rate=0.01),
-    'nadam': lambda: optimizers.Nadam(learning_rate=0.01),
-    'ftrl': lambda: optimizers.Ftrl(learning_rate=0.05),
-    'adam_schedule': lambda: optimizers.Adam(
-        optimizers.schedules.ExponentialDecay(0.01, decay_steps=3, decay_rate=0.9)),
-    'adam_ema': lambda: optimizers.Adam(learning_rate=0.01, use_ema=True),
-    'sgd_legacy_decay': lambda: optimizers.SGD(learning_rate=0.05, momentum=0.9, decay=0.01),
+    **SHARED_OPTIMIZERS,
     'legacy_sgd_momentum': lambda: optimizers.legacy.SGD(learning_rate=0.05, momentum=0.9),
     'legacy_rmsprop_centered_momentum': lambda: optimizers.legacy.RMSprop(
         momentum=0.5, centered=True),
