@@ -50,7 +50,7 @@ import warnings
 import numpy as np
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.utils.progbar import Progbar
 
 __all__ = [
@@ -1589,7 +1589,7 @@ def _weight_as_image(value):
             image = image.T
         image = image.reshape(1, image.shape[0], image.shape[1], 1)
     elif image.ndim == 3:  # a 1-D convolution kernel: one image per output channel
-        if backend.image_data_format() == 'channels_last':
+        if config.image_data_format() == 'channels_last':
             image = np.transpose(image, (2, 0, 1))
         image = image.reshape(image.shape + (1,))
     if image.ndim == 4 and image.shape[-1] in (1, 3, 4):

@@ -9,7 +9,7 @@ import inspect
 
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.utils.generic import deserialize_object
 
 __all__ = [
@@ -57,7 +57,7 @@ class MaxNorm(Constraint):
     def __call__(self, w):
         norms = _norms(w, _axis_tuple(self.axis))
         desired = torch.clamp(norms, 0.0, float(self.max_value))
-        return w * (desired / (backend.epsilon() + norms))
+        return w * (desired / (config.epsilon() + norms))
 
     def get_config(self):
         return {'max_value': self.max_value, 'axis': self.axis}
@@ -77,7 +77,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
-        return w / (backend.epsilon() + _norms(w, _axis_tuple(self.axis)))
+        return w / (config.epsilon() + _norms(w, _axis_tuple(self.axis)))
 
     def get_config(self):
         return {'axis': self.axis}
@@ -97,7 +97,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, _axis_tuple(self.axis))
         clipped = torch.clamp(norms, float(self.min_value), float(self.max_value))
         desired = self.rate * clipped + (1.0 - self.rate) * norms
-        return w * (desired / (backend.epsilon() + norms))
+        return w * (desired / (config.epsilon() + norms))
 
     def get_config(self):
         return {'min_value': self.min_value, 'max_value': self.max_value, 'rate': self.rate,

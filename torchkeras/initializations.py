@@ -19,7 +19,7 @@ import math
 import numpy as np
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras import initializers
 from torchkeras.initializers import (  # Keras 2 classes, re-exported
     Initializer, Zeros, Ones, Constant, RandomUniform, RandomNormal, TruncatedNormal,
@@ -104,7 +104,7 @@ def orthogonal(shape, scale=1.1, name=None, dim_ordering='tf', dtype=None):
     draw = torch.randn(flat_shape, dtype=torch.float64)
     u, _, vh = torch.linalg.svd(draw, full_matrices=False)
     q = u if tuple(u.shape) == flat_shape else vh
-    return (scale * q.reshape(shape)).to(backend.torch_dtype(dtype))
+    return (scale * q.reshape(shape)).to(config.torch_dtype(dtype))
 
 
 def identity(shape, scale=1, name=None, dim_ordering='tf', dtype=None):
@@ -112,7 +112,7 @@ def identity(shape, scale=1, name=None, dim_ordering='tf', dtype=None):
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError('Identity matrix initialization can only be used for 2D square '
                          'matrices. Received: shape=%s' % (shape,))
-    return scale * torch.eye(shape[0], dtype=backend.torch_dtype(dtype))
+    return scale * torch.eye(shape[0], dtype=config.torch_dtype(dtype))
 
 
 def zero(shape, name=None, dim_ordering='tf', dtype=None):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 
 __all__ = [
     'Initializer', 'Zeros', 'Ones', 'Constant', 'RandomUniform', 'RandomNormal',
@@ -127,14 +127,14 @@ class Zeros(Initializer):
     """All zeros."""
 
     def __call__(self, shape, dtype=None, **kwargs):
-        return torch.zeros(_normalize_shape(shape), dtype=backend.torch_dtype(dtype))
+        return torch.zeros(_normalize_shape(shape), dtype=config.torch_dtype(dtype))
 
 
 class Ones(Initializer):
     """All ones."""
 
     def __call__(self, shape, dtype=None, **kwargs):
-        return torch.ones(_normalize_shape(shape), dtype=backend.torch_dtype(dtype))
+        return torch.ones(_normalize_shape(shape), dtype=config.torch_dtype(dtype))
 
 
 class Constant(Initializer):
@@ -145,7 +145,7 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         shape = _normalize_shape(shape)
-        dtype = backend.torch_dtype(dtype)
+        dtype = config.torch_dtype(dtype)
         if np.ndim(self.value) == 0:
             return torch.full(shape, float(self.value), dtype=dtype)
         return torch.as_tensor(np.asarray(self.value)).to(dtype).expand(shape).clone()
@@ -168,7 +168,7 @@ class RandomUniform(_RandomInitializer):
         self.maxval = maxval
 
     def __call__(self, shape, dtype=None, **kwargs):
-        dtype = backend.torch_dtype(dtype)
+        dtype = config.torch_dtype(dtype)
         shape = _normalize_shape(shape)
         if not dtype.is_floating_point:
             # tf.keras allows integer uniform draws on [minval, maxval)
@@ -190,7 +190,7 @@ class RandomNormal(_RandomInitializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         return _normal(_normalize_shape(shape), self.mean, self.stddev,
-                       backend.torch_dtype(dtype), self._generator())
+                       config.torch_dtype(dtype), self._generator())
 
     def get_config(self):
         return {'mean': self.mean, 'stddev': self.stddev, 'seed': self.seed}
@@ -206,7 +206,7 @@ class TruncatedNormal(_RandomInitializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         return _truncated_normal(_normalize_shape(shape), self.mean, self.stddev,
-                                 backend.torch_dtype(dtype), self._generator())
+                                 config.torch_dtype(dtype), self._generator())
 
     def get_config(self):
         return {'mean': self.mean, 'stddev': self.stddev, 'seed': self.seed}
@@ -252,7 +252,7 @@ class VarianceScaling(_RandomInitializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         shape = _normalize_shape(shape)
-        dtype = backend.torch_dtype(dtype)
+        dtype = config.torch_dtype(dtype)
         variance = self._variance(shape)
         generator = self._generator()
         if self.distribution == 'truncated_normal':
@@ -320,7 +320,7 @@ class Orthogonal(_RandomInitializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         shape = _normalize_shape(shape)
-        dtype = backend.torch_dtype(dtype)
+        dtype = config.torch_dtype(dtype)
         if len(shape) < 2:
             raise ValueError('The tensor to initialize must be at least two-dimensional. '
                              'Received: shape=%s of rank %d.' % (shape, len(shape)))
@@ -353,7 +353,7 @@ class Identity(Initializer):
         if len(shape) != 2:
             raise ValueError('Identity matrix initializer can only be used for 2D matrices. '
                              'Received: shape=%s of rank %d.' % (shape, len(shape)))
-        return self.gain * torch.eye(*shape, dtype=backend.torch_dtype(dtype))
+        return self.gain * torch.eye(*shape, dtype=config.torch_dtype(dtype))
 
     def get_config(self):
         return {'gain': self.gain}
@@ -370,7 +370,7 @@ class _FunctionInitializer(Initializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         shape = _normalize_shape(shape)
-        dtype = backend.torch_dtype(dtype)
+        dtype = config.torch_dtype(dtype)
         if self._takes_dtype:
             # a dtype *name* ('float32'): numpy, torchkeras.backend and user code all accept it
             result = self.function(shape, dtype=str(dtype).replace('torch.', ''))

@@ -6,7 +6,7 @@ mean (or sum, for the cross-entropies) over the last axis, so the result has sha
 
 Numerics follow tf.keras 2 (tf_keras 2.21, ``tf_keras/losses.py`` and ``backend.py``):
 
-- probabilities are clipped to ``[eps, 1 - eps]`` with ``eps = backend.epsilon()``
+- probabilities are clipped to ``[eps, 1 - eps]`` with ``eps = config.epsilon()``
   (1e-7); categorical cross-entropy first renormalises ``p / sum(p)``; binary
   cross-entropy adds ``eps`` a second time inside the logs;
 - *logit recovery*: tf.keras's ``softmax``/``sigmoid`` keep their input on the output
@@ -27,7 +27,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from torchkeras import backend
+from torchkeras import config
 
 __all__ = [
     # functions and aliases
@@ -91,8 +91,8 @@ def _recover_logits(output, from_logits, kind, fn_name):
 def _as_pred(y_pred):
     """A float tensor; the same object when it already is one (keeps attached logits)."""
     if isinstance(y_pred, torch.Tensor):
-        return y_pred if y_pred.is_floating_point() else y_pred.to(backend.torch_dtype(None))
-    return torch.as_tensor(y_pred, dtype=backend.torch_dtype(None))
+        return y_pred if y_pred.is_floating_point() else y_pred.to(config.torch_dtype(None))
+    return torch.as_tensor(y_pred, dtype=config.torch_dtype(None))
 
 
 def _as_true(y_true, y_pred, dtype=None):
@@ -149,14 +149,14 @@ def mean_absolute_error(y_true, y_pred):
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), eps)), axis=-1)``."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    diff = torch.abs((y_true - y_pred) / torch.clamp(torch.abs(y_true), min=backend.epsilon()))
+    diff = torch.abs((y_true - y_pred) / torch.clamp(torch.abs(y_true), min=config.epsilon()))
     return 100.0 * torch.mean(diff, dim=-1)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean(square(log(max(p, eps) + 1) - log(max(y, eps) + 1)), axis=-1)``."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    eps = backend.epsilon()
+    eps = config.epsilon()
     first_log = torch.log(torch.clamp(y_pred, min=eps) + 1.0)
     second_log = torch.log(torch.clamp(y_true, min=eps) + 1.0)
     return torch.mean(torch.square(first_log - second_log), dim=-1)
@@ -210,7 +210,7 @@ def log_cosh(y_true, y_pred):
 def kl_divergence(y_true, y_pred):
     """``sum(y * log(y / p), axis=-1)`` with y and p clipped to [eps, 1]."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    eps = backend.epsilon()
+    eps = config.epsilon()
     y_true = torch.clamp(y_true, eps, 1.0)
     y_pred = torch.clamp(y_pred, eps, 1.0)
     return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
@@ -219,7 +219,7 @@ def kl_divergence(y_true, y_pred):
 def poisson(y_true, y_pred):
     """``mean(p - y * log(p + eps), axis=-1)``."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    return torch.mean(y_pred - y_true * torch.log(y_pred + backend.epsilon()), dim=-1)
+    return torch.mean(y_pred - y_true * torch.log(y_pred + config.epsilon()), dim=-1)
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
@@ -257,7 +257,7 @@ def _categorical_ce(target, output, from_logits, axis):
                                           'categorical_crossentropy')
     if from_logits:
         return -torch.sum(target * F.log_softmax(output, dim=axis), dim=axis)
-    eps = backend.epsilon()
+    eps = config.epsilon()
     output = output / torch.sum(output, dim=axis, keepdim=True)
     output = torch.clamp(output, eps, 1.0 - eps)
     return -torch.sum(target * torch.log(output), dim=axis)
@@ -286,7 +286,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
     output, from_logits = _recover_logits(output, from_logits, 'softmax',
                                           'sparse_categorical_crossentropy')
     if not from_logits:
-        eps = backend.epsilon()
+        eps = config.epsilon()
         output = torch.log(torch.clamp(output, eps, 1.0 - eps))
     output = torch.movedim(output, axis, -1)
     target = torch.as_tensor(y_true, device=output.device).long()
@@ -308,7 +308,7 @@ def _binary_ce(target, output, from_logits):
     output, from_logits = _recover_logits(output, from_logits, 'sigmoid', 'binary_crossentropy')
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction='none')
-    eps = backend.epsilon()
+    eps = config.epsilon()
     output = torch.clamp(output, eps, 1.0 - eps)
     bce = target * torch.log(output + eps)
     bce = bce + (1.0 - target) * torch.log(1.0 - output + eps)
@@ -346,7 +346,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
                                           'categorical_focal_crossentropy')
     if from_logits:
         output = torch.softmax(output, dim=axis)
-    eps = backend.epsilon()
+    eps = config.epsilon()
     output = output / torch.sum(output, dim=axis, keepdim=True)
     output = torch.clamp(output, eps, 1.0 - eps)
     if not isinstance(alpha, (int, float)):  # per-class weights
@@ -429,7 +429,7 @@ def compute_weighted_loss(values, sample_weight=None, mask=None,
         reduction = Reduction.SUM_OVER_BATCH_SIZE
     values = torch.as_tensor(values)
     if not values.is_floating_point():
-        values = values.to(backend.torch_dtype(None))
+        values = values.to(config.torch_dtype(None))
     weights = None
     if sample_weight is not None:
         weights = torch.as_tensor(sample_weight, device=values.device).to(values.dtype)

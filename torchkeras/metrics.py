@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras import losses
 from torchkeras.losses import _match_label_rank, _match_weight_rank, _to_snake_case
 
@@ -78,7 +78,7 @@ NEG_INF = -1e10  # tf.keras's stand-in for "not in the top k"
 def _torch_dtype(dtype):
     if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config
         dtype = dtype.get('config', {}).get('name')
-    return backend.torch_dtype(dtype)
+    return config.torch_dtype(dtype)
 
 
 def _divide_no_nan(numerator, denominator):
@@ -158,7 +158,7 @@ class Metric:
 
     def __init__(self, name=None, dtype=None):
         if name is None:
-            name = backend.unique_object_name(_to_snake_case(type(self).__name__))
+            name = config.unique_object_name(_to_snake_case(type(self).__name__))
         self._name = name
         self._dtype = _torch_dtype(dtype)
         self._state_names = []
@@ -464,14 +464,14 @@ def accuracy(y_true, y_pred):
         raise ValueError('`accuracy` expects y_true and y_pred of the same shape. Received: '
                          'y_true.shape=%s, y_pred.shape=%s'
                          % (tuple(y_true.shape), tuple(y_pred.shape)))
-    return (y_true == y_pred.to(y_true.dtype)).to(backend.torch_dtype(None))
+    return (y_true == y_pred.to(y_true.dtype)).to(config.torch_dtype(None))
 
 
 def _binary_matches(y_true, y_pred, threshold=0.5):
     y_pred = torch.as_tensor(y_pred)
     y_true = torch.as_tensor(y_true, device=y_pred.device)
     predicted = (y_pred > threshold).to(y_pred.dtype)
-    return (y_true.to(predicted.dtype) == predicted).to(backend.torch_dtype(None))
+    return (y_true.to(predicted.dtype) == predicted).to(config.torch_dtype(None))
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
@@ -493,7 +493,7 @@ def _sparse_categorical_matches(y_true, y_pred):
                              % (tuple(y_true.shape), tuple(y_pred.shape)))
         y_true = y_true.squeeze(-1)
     predicted = torch.argmax(y_pred, dim=-1).to(y_true.dtype)
-    matches = (y_true == predicted).to(backend.torch_dtype(None))
+    matches = (y_true == predicted).to(config.torch_dtype(None))
     return matches.reshape(original_shape)
 
 
@@ -524,7 +524,7 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     num_greater = torch.sum(scores > label_scores, dim=-1)
     in_range = (labels >= 0) & (labels < scores.shape[-1])
     matches = ((num_greater < k) & in_range & torch.isfinite(label_scores.squeeze(1)))
-    return matches.to(backend.torch_dtype(None)).reshape(original_shape)
+    return matches.to(config.torch_dtype(None)).reshape(original_shape)
 
 
 def top_k_categorical_accuracy(y_true, y_pred, k=5):
@@ -826,7 +826,7 @@ def _is_evenly_distributed(thresholds):
     if count < 3:
         return False
     even = np.arange(count, dtype=np.float32) / (count - 1)
-    return bool(np.allclose(thresholds, even, atol=backend.epsilon()))
+    return bool(np.allclose(thresholds, even, atol=config.epsilon()))
 
 
 def _filter_top_k(x, k):
@@ -1173,7 +1173,7 @@ class AUC(_ConfusionMetric):
         return _AUC_CURVES[key]
 
     def _make_thresholds(self, num_thresholds, thresholds):
-        eps = backend.epsilon()
+        eps = config.epsilon()
         if thresholds is not None:
             inner = sorted(_parse_thresholds(thresholds, 0.5))
             self.num_thresholds = len(inner) + 2

@@ -35,8 +35,8 @@ class Policy:
         if isinstance(name, Policy):
             name = name.name
         if name == '_infer':  # tf.keras's internal default means floatx
-            from torchkeras import backend
-            name = backend.floatx()
+            from torchkeras import config
+            name = config.floatx()
         if name not in _POLICIES:
             raise ValueError('Cannot convert value %r to a mixed precision Policy. Expected one '
                              'of %s. Received: name=%r' % (name, sorted(_POLICIES), name))
@@ -100,8 +100,8 @@ def global_policy():
     """The global Policy (floatx, normally 'float32', unless one was set)."""
     if _GLOBAL_POLICY is not None:
         return _GLOBAL_POLICY
-    from torchkeras import backend
-    return Policy(backend.floatx())
+    from torchkeras import config
+    return Policy(config.floatx())
 
 
 # tf.keras 2.1-2.3 spelled these ``mixed_precision.experimental.set_policy`` / ``global_policy``.

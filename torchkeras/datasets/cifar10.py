@@ -3,7 +3,7 @@ import os
 
 import numpy as np
 
-from torchkeras.backend import image_data_format
+from torchkeras.config import image_data_format
 from torchkeras.datasets._common import dataset_path, load_pickle
 from torchkeras.utils.data_utils import get_file
 

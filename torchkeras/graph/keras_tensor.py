@@ -7,7 +7,7 @@ import collections
 
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 
 __all__ = ['KerasHistory', 'KerasTensor', 'is_keras_tensor']
 
@@ -15,7 +15,7 @@ KerasHistory = collections.namedtuple('KerasHistory', ['layer', 'node_index', 't
 
 
 def _dtype_name(dtype):
-    return str(backend.torch_dtype(dtype)).replace('torch.', '')
+    return str(config.torch_dtype(dtype)).replace('torch.', '')
 
 
 class KerasTensor:
@@ -38,7 +38,7 @@ class KerasTensor:
 
     @property
     def torch_dtype(self):
-        return backend.torch_dtype(self._dtype)
+        return config.torch_dtype(self._dtype)
 
     @property
     def ndim(self):
@@ -70,14 +70,14 @@ class KerasTensor:
         # Arithmetic on symbolic tensors becomes a Lambda layer, as tf.keras's TFOpLambda does.
         from torchkeras.layers.core import Lambda
         if other is None:
-            return Lambda(fn, name=backend.unique_object_name('tf.' + name))(self)
+            return Lambda(fn, name=config.unique_object_name('tf.' + name))(self)
         if is_keras_tensor(other):
             return Lambda(lambda xs: fn(xs[0], xs[1]),
-                          name=backend.unique_object_name('tf.' + name))([self, other])
+                          name=config.unique_object_name('tf.' + name))([self, other])
         if reverse:
             return Lambda(lambda x: fn(other, x),
-                          name=backend.unique_object_name('tf.' + name))(self)
-        return Lambda(lambda x: fn(x, other), name=backend.unique_object_name('tf.' + name))(self)
+                          name=config.unique_object_name('tf.' + name))(self)
+        return Lambda(lambda x: fn(x, other), name=config.unique_object_name('tf.' + name))(self)
 
     def __add__(self, other):
         return self._op(torch.add, other, name='math.add')

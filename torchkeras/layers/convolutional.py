@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from torchkeras import activations, backend
+from torchkeras import activations, config
 from torchkeras.layers.core import _serialize
 from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.saving.weight_layouts import (conv_kernel, conv_transpose_kernel,
@@ -123,7 +123,7 @@ class _BaseConv(Layer):
         self.kernel_size = normalize_tuple(kernel_size, self.rank, 'kernel_size', name)
         self.strides = normalize_tuple(strides, self.rank, 'strides', name)
         self.padding = normalize_padding(padding, self.padding_modes, name)
-        self.data_format = backend.standardize_data_format(data_format)
+        self.data_format = config.standardize_data_format(data_format)
         self.dilation_rate = normalize_tuple(dilation_rate, self.rank, 'dilation_rate', name)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError('`strides > 1` not supported in conjunction with `dilation_rate > 1` '

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from torchkeras import activations, backend
+from torchkeras import activations, config
 from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.saving.weight_layouts import DENSE_KERNEL
 
@@ -139,7 +139,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = backend.standardize_data_format(data_format)
+        self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):

@@ -1,5 +1,5 @@
 """InputLayer and Input(): where a functional graph starts."""
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.graph.keras_tensor import KerasTensor
 from torchkeras.graph.node import Node
 from torchkeras.layers.layer import Layer
@@ -23,9 +23,9 @@ class InputLayer(Layer):
                              'both. Received: shape=%s, batch_shape=%s'
                              % (input_shape, batch_shape))
         if name is None:
-            name = backend.unique_object_name('input', zero_based=False)
+            name = config.unique_object_name('input', zero_based=False)
         kwargs.pop('input_dtype', None)
-        super().__init__(name=name, dtype=dtype or backend.floatx(), **kwargs)
+        super().__init__(name=name, dtype=dtype or config.floatx(), **kwargs)
         if batch_shape is None:
             shape = input_shape if input_tensor is None else input_tensor.shape[1:]
             batch_shape = (batch_size,) + _as_shape(shape, 'shape')

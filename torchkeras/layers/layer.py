@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn.modules import module as _module_mod
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.graph import shape_inference
 from torchkeras.graph.keras_tensor import KerasTensor
 from torchkeras.graph.node import Node
@@ -211,7 +211,7 @@ class Layer(nn.Module):
         self.name = name or self._default_name()
         self._trainable = bool(trainable)
         self._dtype = (None if dtype is None
-                       else str(backend.torch_dtype(dtype)).replace('torch.', ''))
+                       else str(config.torch_dtype(dtype)).replace('torch.', ''))
         self.built = False
         self.supports_masking = getattr(self, 'supports_masking', False)
         self.input_spec = None
@@ -226,7 +226,7 @@ class Layer(nn.Module):
         self._build_input_shape = None
 
     def _default_name(self):
-        return backend.unique_object_name(to_snake_case(type(self).__name__))
+        return config.unique_object_name(to_snake_case(type(self).__name__))
 
     # ------------------------------------------------------------------ the four methods
     def build(self, input_shape):
@@ -248,7 +248,7 @@ class Layer(nn.Module):
     # ---------------------------------------------------------------------- properties
     @property
     def dtype(self):
-        return self._dtype or backend.floatx()
+        return self._dtype or config.floatx()
 
     @property
     def trainable(self):
@@ -381,7 +381,7 @@ class Layer(nn.Module):
         name = name or 'weight_%d' % len(self._own_weights)
         attr = name.replace('/', '_').replace('.', '_').replace(':', '_')
         tensor = torch.zeros(tuple(int(d) for d in shape),
-                             dtype=backend.torch_dtype(dtype or self.dtype))
+                             dtype=config.torch_dtype(dtype or self.dtype))
         if trainable:
             self.register_parameter(attr, nn.Parameter(tensor))
         else:
@@ -438,8 +438,8 @@ class Layer(nn.Module):
         if device is not None and device.type != 'cpu':
             self.to(device)
         if self._dtype is not None and self._dtype not in ('float32',) and \
-                backend.torch_dtype(self._dtype).is_floating_point:
-            self.to(backend.torch_dtype(self._dtype))
+                config.torch_dtype(self._dtype).is_floating_point:
+            self.to(config.torch_dtype(self._dtype))
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None

@@ -13,7 +13,7 @@ channels_last data is pooled as a (B, C, *spatial) permuted view, torch's channe
 import torch
 import torch.nn.functional as F
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.layers.convolutional import (channels_to_back, channels_to_front,
                                              normalize_padding, normalize_tuple, same_padding)
 from torchkeras.layers.layer import InputSpec, Layer
@@ -43,7 +43,7 @@ class _Pooling(Layer):
         self.strides = normalize_tuple(self.pool_size if strides is None else strides,
                                        self.rank, 'strides', name)
         self.padding = normalize_padding(padding, ('valid', 'same'), name)
-        self.data_format = backend.standardize_data_format(data_format)
+        self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _torch_padding(self, spatial):
@@ -152,7 +152,7 @@ class _GlobalPooling(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = backend.standardize_data_format(data_format)
+        self.data_format = config.standardize_data_format(data_format)
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 

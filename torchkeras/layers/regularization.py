@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from torchkeras import backend, regularizers
+from torchkeras import regularizers, config
 from torchkeras.layers.core import Dropout
 from torchkeras.layers.layer import InputSpec, Layer
 
@@ -27,7 +27,7 @@ def _check_rate(rate, owner):
 
 
 def _check_data_format(data_format):
-    data_format = backend.image_data_format() if data_format is None else data_format
+    data_format = config.image_data_format() if data_format is None else data_format
     if data_format not in ('channels_last', 'channels_first'):
         raise ValueError('`data_format` must be "channels_last" or "channels_first". '
                          'Received: data_format=%r' % (data_format,))

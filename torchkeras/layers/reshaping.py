@@ -7,7 +7,7 @@ write one new tensor.
 import numpy as np
 import torch.nn.functional as F
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.layers.convolutional import (channels_to_back, channels_to_front,
                                              normalize_tuple)
 from torchkeras.layers.layer import InputSpec, Layer
@@ -62,7 +62,7 @@ class _UpSampling(Layer):
     def __init__(self, size, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.size = normalize_tuple(size, self.rank, 'size', type(self).__name__)
-        self.data_format = backend.standardize_data_format(data_format)
+        self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
@@ -138,7 +138,7 @@ class _ZeroPadding(Layer):
     def __init__(self, padding, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.padding = _pairs(padding, self.rank, 'padding', type(self).__name__)
-        self.data_format = backend.standardize_data_format(data_format)
+        self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):
@@ -196,7 +196,7 @@ class _Cropping(Layer):
     def __init__(self, cropping, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.cropping = _pairs(cropping, self.rank, 'cropping', type(self).__name__)
-        self.data_format = backend.standardize_data_format(data_format)
+        self.data_format = config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def call(self, inputs):

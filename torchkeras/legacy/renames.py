@@ -19,7 +19,7 @@ the Keras 1.2.2 layer signatures; KERAS_FACTS section 9.
 """
 import numbers
 
-from torchkeras import backend
+from torchkeras import config
 
 __all__ = ['RULES', 'translate', 'Renamed', 'Combined', 'Dropped', 'Keras1Positional']
 
@@ -268,7 +268,7 @@ class InputDtype:
         if 'input_dtype' not in kwargs:
             return args, kwargs
         value = kwargs.pop('input_dtype')
-        if backend.torch_dtype(value).is_floating_point and 'dtype' not in kwargs:
+        if config.torch_dtype(value).is_floating_point and 'dtype' not in kwargs:
             kwargs['dtype'] = value
             _warn(owner, 'input_dtype', 'dtype')
         else:
@@ -290,7 +290,7 @@ def _dim_ordering(owner, value):
     """'tf' -> channels_last, 'th' -> channels_first, 'default' -> image_dim_ordering() now
     (keras.json's ``image_dim_ordering``, or set_image_dim_ordering/set_image_data_format)."""
     if value == 'default':
-        return backend.image_data_format()
+        return config.image_data_format()
     return _lookup_value(owner, 'dim_ordering',
                          {'tf': 'channels_last', 'th': 'channels_first'}, value)
 

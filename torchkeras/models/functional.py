@@ -137,8 +137,8 @@ class Functional(Model):
         self._init_graph(inputs, outputs)
 
     def _default_name(self):
-        from torchkeras import backend
-        return backend.unique_object_name('model')
+        from torchkeras import config
+        return config.unique_object_name('model')
 
     def _init_graph(self, inputs, outputs):
         self._nested_inputs, self._flat_inputs = _standardize_io(inputs, 'inputs')

@@ -7,7 +7,7 @@
 import numpy as np
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.layers.layer import Layer
 
 __all__ = ['Model']
@@ -38,7 +38,7 @@ class Model(Layer):
     def _default_name(self):
         # A subclass is named after its class (MyModel -> my_model); Model() itself 'model'.
         if type(self) is Model:
-            return backend.unique_object_name('model')
+            return config.unique_object_name('model')
         return super()._default_name()
 
     @property

@@ -29,8 +29,8 @@ class Sequential(Functional):
             self.add(layer)
 
     def _default_name(self):
-        from torchkeras import backend
-        return backend.unique_object_name('sequential')
+        from torchkeras import config
+        return config.unique_object_name('sequential')
 
     def add(self, layer):
         """Append a layer; builds the graph as soon as the input shape is known."""

@@ -21,7 +21,7 @@ import re
 import numpy as np
 import torch
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.legacy import warn_once
 from torchkeras.optimizers import schedules
 from torchkeras.optimizers import torch_rules
@@ -39,7 +39,7 @@ def _warn_lr_deprecated_once():
 
 def _resolve_epsilon(epsilon):
     """Keras 1/2 ``epsilon=None`` means the backend's fuzz factor."""
-    return backend.epsilon() if epsilon is None else epsilon
+    return config.epsilon() if epsilon is None else epsilon
 
 
 def _is_schedule(value):

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from torchkeras.backend import floatx, image_data_format, standardize_data_format
+from torchkeras.config import floatx, image_data_format, standardize_data_format
 from torchkeras.utils.data_utils import Sequence
 
 __all__ = [

@@ -403,7 +403,7 @@ def _named_function(name, module, custom_objects, layer_name):
         name = name.get('config') if isinstance(name.get('config'), str) else name.get('class_name')
     found = object_registry.get_registered_object(name, custom_objects)
     if found is None:
-        from torchkeras import activations, backend
+        from torchkeras import activations, config
         found = getattr(backend, name, None) or getattr(activations, name, None)
     if found is None and not _current_safe_mode() and module in sys.modules:
         found = getattr(sys.modules[module], name, None)
@@ -437,7 +437,7 @@ def _func_load(function_config, module, custom_objects):
 
 
 def _lambda_globals(module, custom_objects):
-    from torchkeras import backend
+    from torchkeras import config
     import torchkeras
     namespace = {'K': backend, 'backend': backend, 'keras': torchkeras, 'np': np,
                  'numpy': np, 'torch': torch}

@@ -27,7 +27,7 @@ the name is also an unweighted metric of that output).  The metric objects take 
 import copy
 import warnings
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras import losses as losses_module
 from torchkeras import metrics as metrics_module
 
@@ -93,7 +93,7 @@ class CompileConfig:
                               lambda v: isinstance(v, (int, float)) and len(keys) == 1)
         metric_lists = _per_output_metrics(raw['metrics'], keys, 'metrics')
         weighted_lists = _per_output_metrics(raw['weighted_metrics'], keys, 'weighted_metrics')
-        with backend._fresh_name_uids():  # tf.keras: 'AUC' is 'auc' in every compile
+        with config.fresh_name_uids():  # tf.keras: 'AUC' is 'auc' in every compile
             metric_lists = [_resolve_static(ids) for ids in metric_lists]
             weighted_lists = [_resolve_static(ids) for ids in weighted_lists]
         self.outputs = [

@@ -57,7 +57,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras import metrics as metrics_module
 from torchkeras.callbacks import CallbackList, ProgbarLogger
 from torchkeras.training import data as data_module
@@ -1183,7 +1183,7 @@ def _model_device(model):
     for tensor in _model_tensors(model):
         if tensor.device.type != 'cpu':
             return tensor.device
-    return _with_index(backend.default_device())
+    return _with_index(config.default_device())
 
 
 def _with_index(device):
