@@ -114,7 +114,7 @@ def test_cifar10_channels_first_and_original_tarball(datasets_dir, tmp_path, mon
     _write_cifar_folder(source / 'cifar-10-batches-py')
     with tarfile.open(datasets_dir / 'cifar-10-python.tar.gz', 'w:gz') as archive:
         archive.add(source / 'cifar-10-batches-py', arcname='cifar-10-batches-py')
-    monkeypatch.setattr(backend, '_IMAGE_DATA_FORMAT', 'channels_first')
+    monkeypatch.setattr(config, '_IMAGE_DATA_FORMAT', 'channels_first')
     (xt, _), (xs, _) = cifar10.load_data()
     assert xt.shape == (10, 3, 32, 32) and xs.shape == (3, 3, 32, 32)
     assert (datasets_dir / 'cifar-10-batches-py' / 'test_batch').exists()

@@ -17,7 +17,7 @@ from torchkeras.layers import embedding as emb
 from torchkeras.layers import normalization as norm
 from torchkeras.layers import pooling, recurrent, regularization, reshaping
 from torchkeras.layers.activation_layers import PReLU
-from torchkeras.legacy.layers import (AtrousConvolution1D, AtrousConvolution2D, Convolution1D,
+from torchkeras.layers.legacy import (AtrousConvolution1D, AtrousConvolution2D, Convolution1D,
                                       Convolution2D, Convolution3D, Deconvolution2D, Highway,
                                       MaxoutDense, Merge, SeparableConvolution2D,
                                       TimeDistributedDense, merge)
@@ -465,4 +465,4 @@ def test_keras1_class_names_are_the_keras2_classes():
     assert Deconvolution2D is conv.Conv2DTranspose
     assert SeparableConvolution2D is conv.SeparableConv2D
     assert AtrousConvolution2D is conv.Conv2D
-    assert torchkeras.legacy.layers.merge is merge
+    assert torchkeras.layers.legacy.merge is merge

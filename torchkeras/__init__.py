@@ -7,15 +7,21 @@ counts, ``summary()``, ``fit()`` and History, on plain ``torch.nn`` modules.
 
 Not to be confused with the unrelated PyPI package also called ``torchkeras``.
 """
+import sys
+
 from torchkeras import (activations, backend, callbacks, constraints, initializations,
                         initializers, layers, losses, metrics, mixed_precision, models,
                         objectives, optimizers, regularizers, saving, utils)
+from torchkeras.config import __version__
 from torchkeras.importer import install as install_as_keras
 from torchkeras.layers.input_layer import Input
 from torchkeras.models.model import Model
 from torchkeras.models.sequential import Sequential
+from torchkeras.saving import serialization as _serialization
 
-__version__ = '0.1.0'
+# A Lambda function loaded from a file sees the names a Keras script gives it.
+_serialization.provide_lambda_namespace(K=backend, backend=backend, keras=sys.modules[__name__])
+
 
 __all__ = [
     'Input', 'Model', 'Sequential', 'install_as_keras', '__version__',

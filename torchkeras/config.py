@@ -16,6 +16,8 @@ import re
 import numpy as np
 import torch
 
+__version__ = '0.1.0'
+
 __all__ = [
     'floatx', 'set_floatx', 'epsilon', 'set_epsilon', 'image_data_format',
     'set_image_data_format', 'image_dim_ordering', 'set_image_dim_ordering',

@@ -33,6 +33,7 @@ _PATH_ALIASES = {
     'engine.training': 'models',
     'engine.sequential': 'models',
     'engine.functional': 'models',
+    'legacy.layers': 'layers.legacy',  # Keras 2.0-2.2's home of the Keras 1 layer classes
 }
 # What `import keras` makes reachable as attributes in Keras (keras/__init__.py imports them).
 _KERAS_SUBMODULES = ('activations', 'backend', 'callbacks', 'constraints', 'datasets',

@@ -68,7 +68,7 @@ class KerasTensor:
 
     def _op(self, fn, other=None, reverse=False, name='op'):
         # Arithmetic on symbolic tensors becomes a Lambda layer, as tf.keras's TFOpLambda does.
-        from torchkeras.layers.core import Lambda
+        from torchkeras.layers.basic import Lambda
         if other is None:
             return Lambda(fn, name=config.unique_object_name('tf.' + name))(self)
         if is_keras_tensor(other):

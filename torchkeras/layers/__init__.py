@@ -1,4 +1,10 @@
-"""Keras layers (``keras.layers``): every public layer class and functional merge form."""
+"""Keras layers (``keras.layers``): every public layer class and functional merge form.
+
+Importing this package registers its classes by name with the object registry, where
+``torchkeras.saving`` (which stands below layers/) finds them when a config names them.
+"""
+import inspect as _inspect
+
 from torchkeras.layers.activation_layers import (ELU, LeakyReLU, PReLU, ReLU, Softmax,
                                                  ThresholdedReLU)
 from torchkeras.layers.bidirectional import Bidirectional
@@ -7,7 +13,7 @@ from torchkeras.layers.convolutional import (
     Convolution1DTranspose, Convolution2D, Convolution2DTranspose, Convolution3D,
     Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
     SeparableConvolution1D, SeparableConvolution2D)
-from torchkeras.layers.core import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
+from torchkeras.layers.basic import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
                                     RepeatVector, Reshape)
 from torchkeras.layers.embedding import Embedding, Masking
 from torchkeras.layers.input_layer import Input, InputLayer
@@ -30,8 +36,9 @@ from torchkeras.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, UpS
                                          ZeroPadding2D, ZeroPadding3D)
 from torchkeras.layers.wrappers import TimeDistributed, Wrapper
 from torchkeras.layers import merge as _merge_module  # noqa: F401  (before the merge function)
-from torchkeras.legacy.layers import (AtrousConvolution1D, AtrousConvolution2D, Deconvolution2D,
+from torchkeras.layers.legacy import (AtrousConvolution1D, AtrousConvolution2D, Deconvolution2D,
                                       Highway, MaxoutDense, Merge, TimeDistributedDense, merge)
+from torchkeras.utils.object_registry import register_builtins as _register_builtins
 from torchkeras.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum,
                                        Multiply, Subtract, add, average, concatenate, dot,
                                        maximum, minimum, multiply, subtract)
@@ -64,3 +71,6 @@ __all__ = [
     'AtrousConvolution1D', 'AtrousConvolution2D', 'Deconvolution2D', 'Highway', 'MaxoutDense',
     'Merge', 'TimeDistributedDense', 'merge',
 ]
+
+_register_builtins({name: value for name, value in globals().items()
+                    if name in __all__ and _inspect.isclass(value) and issubclass(value, Layer)})

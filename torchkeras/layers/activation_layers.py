@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from torchkeras import activations
-from torchkeras.layers.core import _serialize
+from torchkeras.layers.basic import _serialize
 from torchkeras.layers.layer import InputSpec, Layer
 
 __all__ = ['ReLU', 'LeakyReLU', 'PReLU', 'ELU', 'ThresholdedReLU', 'Softmax']

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from torchkeras import activations, config
-from torchkeras.layers.core import _serialize
+from torchkeras.layers.basic import _serialize
 from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.saving.weight_layouts import (conv_kernel, conv_transpose_kernel,
                                               depthwise_kernel, depthwise_layout)

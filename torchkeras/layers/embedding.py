@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from torchkeras import constraints, initializers, regularizers
-from torchkeras.layers.core import _serialize, positive_int
+from torchkeras.layers.basic import _serialize, positive_int
 from torchkeras.layers.layer import Layer
 from torchkeras.saving.weight_layouts import IDENTITY
 

@@ -10,6 +10,8 @@ __all__ = ['InputLayer', 'Input']
 class InputLayer(Layer):
     """The layer behind ``Input()``: no weights, one node that produces a KerasTensor."""
 
+    _is_input_layer = True  # read by code below layers/ (plot_model, saving, training)
+
     def __init__(self, input_shape=None, batch_size=None, dtype=None, input_tensor=None,
                  sparse=False, name=None, ragged=False, batch_input_shape=None, batch_shape=None,
                  **kwargs):

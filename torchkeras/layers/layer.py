@@ -187,6 +187,8 @@ def _accepts(method, name):
 class Layer(nn.Module):
     """Base class of every torchkeras layer and model."""
 
+    BASE_KWARGS = _BASE_KWARGS  # read by saving/, which imports no layer class
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # Which call arguments this class's call() takes, decided once per class.

@@ -3,7 +3,7 @@
 from torchkeras.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum,
                                        Multiply, Subtract, add, average, concatenate, dot,
                                        maximum, minimum, multiply, subtract)
-from torchkeras.legacy.merge import Merge, merge
+from torchkeras.layers.legacy import Merge, merge
 
 __all__ = ['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot',
            'add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concatenate', 'dot',

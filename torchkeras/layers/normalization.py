@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from torchkeras.graph import shape_inference
-from torchkeras.layers.core import _serialize
+from torchkeras.layers.basic import _serialize
 from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.saving.weight_layouts import IDENTITY, reshape_layout
 

@@ -34,7 +34,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras.graph import shape_inference
-from torchkeras.layers.core import _serialize, positive_int
+from torchkeras.layers.basic import _serialize, positive_int
 from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.saving.weight_layouts import (DENSE_KERNEL, GRU_BIAS_SINGLE, GRU_KERNEL,
                                               IDENTITY, gru_bias)

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras import regularizers, config
-from torchkeras.layers.core import Dropout
+from torchkeras.layers.basic import Dropout
 from torchkeras.layers.layer import InputSpec, Layer
 
 __all__ = ['SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise',

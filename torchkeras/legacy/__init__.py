@@ -4,10 +4,10 @@
   ``Convolution2D(32, 3, 3, border_mode=)``, ``LSTM(inner_activation=)``...).  The Layer base
   class calls :func:`translate_layer_args` once per construction, so every layer (and every
   subclass, matched through the MRO by class name) accepts the Keras 1 spelling.
-- ``merge.py``, ``core.py`` and ``convolutional.py`` hold the Keras 1 layer classes that have
-  no Keras 2 spelling of the same name (``Merge``/``merge``, ``Highway``, ``MaxoutDense``,
-  ``TimeDistributedDense``, ``AtrousConvolution2D``, ``Deconvolution2D``...); ``layers.py``
-  gathers them.
+- The Keras 1 layer classes that have no Keras 2 class of the same name (``Merge``/``merge``,
+  ``Highway``, ``MaxoutDense``, ``TimeDistributedDense``) are layers, and live with them in
+  ``torchkeras/layers/legacy.py``; this package stands below everything that warns (it
+  imports only ``torchkeras.config``).
 
 Each Keras 1 spelling warns once per process (a ``DeprecationWarning`` that names the modern
 spelling), pointed at the user's line.

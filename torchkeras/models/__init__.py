@@ -1,11 +1,16 @@
 """Model classes and model-level functions (``keras.models``)."""
+from torchkeras.models.cloning import clone_model
 from torchkeras.models.functional import Functional
 from torchkeras.models.model import Model
 from torchkeras.models.sequential import Sequential
 from torchkeras.layers.input_layer import Input
+from torchkeras.utils.object_registry import register_builtins as _register_builtins
 
 __all__ = ['Model', 'Sequential', 'Functional', 'Input', 'load_model', 'save_model',
            'model_from_json', 'model_from_config', 'clone_model']
+
+# tf.keras 2 writes a functional model as 'Functional' (older files: 'Model').
+_register_builtins({'Functional': Functional, 'Model': Model, 'Sequential': Sequential})
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):
@@ -27,9 +32,3 @@ def model_from_json(json_string, custom_objects=None):
 def model_from_config(config, custom_objects=None):
     from torchkeras.saving import serialization
     return serialization.model_from_config(config, custom_objects=custom_objects)
-
-
-def clone_model(model, input_tensors=None, clone_function=None):
-    from torchkeras.saving import serialization
-    return serialization.clone_model(model, input_tensors=input_tensors,
-                                     clone_function=clone_function)

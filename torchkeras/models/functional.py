@@ -131,6 +131,8 @@ def _standardize_io(value, argname):
 class Functional(Model):
     """A model built from ``inputs`` and ``outputs`` KerasTensors."""
 
+    _is_graph_network = True  # tf.keras's flag; code below models/ reads it
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         inputs, outputs = _legacy_io(inputs, outputs, kwargs)
         super().__init__(name=name, trainable=trainable, **kwargs)

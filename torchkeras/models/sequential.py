@@ -20,6 +20,8 @@ __all__ = ['Sequential']
 class Sequential(Functional):
     """A linear stack of layers: ``Sequential([Dense(32, input_dim=784), Activation('relu')])``."""
 
+    _is_sequential = True  # read by utils.summary, which imports no model class
+
     def __init__(self, layers=None, name=None, **kwargs):
         Model.__init__(self, name=name, **kwargs)
         self._stack = []          # the layers, in order (excludes the InputLayer)

@@ -28,7 +28,7 @@ from torchkeras.optimizers import torch_rules
 
 __all__ = [
     'Optimizer', 'SGD', 'RMSprop', 'Adam', 'AdamW', 'Adagrad', 'Adadelta', 'Adamax', 'Nadam',
-    'Ftrl', 'TorchOptimizer',
+    'Ftrl', 'TorchOptimizer', 'serialize',
 ]
 
 
@@ -925,3 +925,15 @@ def _default_lr(torch_class):
     parameter = inspect.signature(torch_class).parameters.get('lr')
     default = None if parameter is None else parameter.default
     return default if isinstance(default, (int, float)) else 1e-3
+
+
+def serialize(optimizer_instance):
+    """``{'module', 'class_name', 'config', 'registered_name'}`` as tf_keras / Keras 3 write."""
+    if optimizer_instance is None:
+        return None
+    if not hasattr(optimizer_instance, 'get_config'):
+        raise TypeError('serialize() expects a torchkeras optimizer. Received: %r'
+                        % (optimizer_instance,))
+    return {'module': getattr(optimizer_instance, '_serialization_module', 'keras.optimizers'),
+            'class_name': type(optimizer_instance).__name__,
+            'config': optimizer_instance.get_config(), 'registered_name': None}

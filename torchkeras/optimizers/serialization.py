@@ -11,6 +11,8 @@ import torch
 
 from torchkeras.optimizers import legacy
 from torchkeras.optimizers import optimizer
+from torchkeras.optimizers.loss_scale import LossScaleOptimizer
+from torchkeras.optimizers.optimizer import serialize
 
 __all__ = ['get', 'serialize', 'deserialize']
 
@@ -20,18 +22,6 @@ _CLASSES = {cls.__name__.lower(): cls for cls in (
 _LEGACY_CLASSES = {cls.__name__.lower(): cls for cls in (
     legacy.Adadelta, legacy.Adagrad, legacy.Adam, legacy.Adamax, legacy.Ftrl, legacy.Nadam,
     legacy.RMSprop, legacy.SGD)}
-
-
-def serialize(optimizer_instance):
-    """``{'module', 'class_name', 'config', 'registered_name'}`` as tf_keras / Keras 3 write."""
-    if optimizer_instance is None:
-        return None
-    if not hasattr(optimizer_instance, 'get_config'):
-        raise TypeError('serialize() expects a torchkeras optimizer. Received: %r'
-                        % (optimizer_instance,))
-    return {'module': getattr(optimizer_instance, '_serialization_module', 'keras.optimizers'),
-            'class_name': type(optimizer_instance).__name__,
-            'config': optimizer_instance.get_config(), 'registered_name': None}
 
 
 def _wants_legacy_class(config, use_legacy_optimizer):
@@ -53,7 +43,6 @@ def _lookup(config, custom_objects, use_legacy_optimizer):
     # (and Keras 3 may write 'keras.optimizers>Adam'): the part after '>' is the class.
     key = str(class_name).rsplit('>', 1)[-1].lower()
     if key == 'lossscaleoptimizer':  # tf.keras writes it under mixed_float16
-        from torchkeras.mixed_precision import LossScaleOptimizer
         return LossScaleOptimizer
     if _wants_legacy_class(config, use_legacy_optimizer) and key in _LEGACY_CLASSES:
         return _LEGACY_CLASSES[key]
@@ -74,6 +63,8 @@ def deserialize(config, custom_objects=None, use_legacy_optimizer=False, **kwarg
                          "Received: config=%r" % (config,))
     cls = _lookup(config, custom_objects, use_legacy_optimizer)
     inner = dict(config.get('config') or {})
+    if cls is LossScaleOptimizer and isinstance(inner.get('inner_optimizer'), dict):
+        inner['inner_optimizer'] = deserialize(inner['inner_optimizer'], custom_objects)
     if 'custom_objects' in inspect.signature(cls.from_config).parameters:
         return cls.from_config(inner, custom_objects=custom_objects)
     return cls.from_config(inner)
@@ -85,7 +76,6 @@ def get(identifier, **kwargs):
     use_legacy_optimizer = kwargs.pop('use_legacy_optimizer', False)
     if kwargs:
         raise TypeError('Invalid keyword arguments: %r' % (kwargs,))
-    from torchkeras.mixed_precision import LossScaleOptimizer
     if isinstance(identifier, (optimizer.Optimizer, LossScaleOptimizer)):
         return identifier
     if isinstance(identifier, torch.optim.Optimizer) or (

@@ -130,7 +130,7 @@ def _save_subset(group, weights):
 
 def save_weights_to_group(group, model):
     """Write the model's weights into an open h5py group, exactly as tf_keras 2.21 does."""
-    from torchkeras import __version__
+    from torchkeras.config import __version__
     save_attributes(group, 'layer_names', [layer.name.encode('utf8') for layer in model.layers])
     group.attrs['backend'] = BACKEND_NAME.encode('utf8')
     group.attrs['keras_version'] = KERAS_VERSION.encode('utf8')
@@ -365,8 +365,7 @@ def _is_keras1(version):
 
 
 def _is_model(layer):
-    from torchkeras.models.model import Model
-    return isinstance(layer, Model)
+    return serialization.is_builtin(layer, 'Model')
 
 
 def _convert_nested_model(model, weights, version, backend):

@@ -43,7 +43,8 @@ import zipfile
 import h5py
 import numpy as np
 
-from torchkeras.saving import hdf5, object_registry, optimizer_state, serialization
+from torchkeras.saving import hdf5, optimizer_state, serialization
+from torchkeras.utils import object_registry
 from torchkeras.saving.optimizer_state import optimizer_arrays
 
 __all__ = ['KERAS3_VERSION', 'to_snake_case', 'weight_entries', 'is_keras3_weights',
@@ -101,8 +102,7 @@ def _own_variables(layer):
 
 
 def _is_layer(value):
-    from torchkeras.layers.layer import Layer
-    return isinstance(value, Layer)
+    return serialization.is_builtin(value, 'Layer')
 
 
 def _is_cellless_rnn(layer):
@@ -116,8 +116,7 @@ def _attribute_order(name):
 
 def _children(layer):
     """(attribute, child layer or list of layers) in Keras 3's walk order."""
-    from torchkeras.models.functional import Functional
-    if isinstance(layer, Functional):
+    if serialization.is_builtin(layer, 'Functional'):
         return [('layers', list(layer.layers))]
     for attrs in (('backward_layer', 'forward_layer'), ('cell',), ('layer',)):
         found = [(a, getattr(layer, a, None)) for a in attrs]
@@ -276,7 +275,7 @@ def keras3_layer_config(class_name, config):
 def _keras3_nested(value):
     """Nested layer configs (wrappers, cells) in Keras 3's object form."""
     if isinstance(value, dict) and 'class_name' in value and 'config' in value \
-            and 'module' not in value and serialization._builtin_class(value['class_name']):
+            and 'module' not in value and serialization.builtin_class(value['class_name']):
         return {'module': 'keras.layers', 'class_name': value['class_name'],
                 'config': keras3_layer_config(value['class_name'], value['config']),
                 'registered_name': None}
@@ -299,12 +298,10 @@ def _keras3_lambda(config):
 
 def _class_identity(layer):
     """(module, class_name, registered_name) as Keras 3 writes them."""
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
     cls = type(layer)
-    if cls is Sequential:
+    if cls is serialization.builtin_class('Sequential'):
         return 'keras', 'Sequential', None
-    if cls is Functional:
+    if cls is serialization.builtin_class('Functional'):
         return 'keras.src.models.functional', 'Functional', 'Functional'
     registered = object_registry._GLOBAL_CUSTOM_NAMES.get(cls)
     if registered is not None:
@@ -313,8 +310,7 @@ def _class_identity(layer):
 
 
 def _build_config(layer):
-    from torchkeras.models.sequential import Sequential
-    if isinstance(layer, Sequential):
+    if serialization.is_builtin(layer, 'Sequential'):
         shape = None if layer._input is None else layer._input.shape
         return {'input_shape': _plain(shape)}
     if _is_model(layer):
@@ -349,13 +345,11 @@ def _entry(layer):
 
 
 def _is_model(layer):
-    from torchkeras.models.functional import Functional
-    return isinstance(layer, Functional)
+    return serialization.is_builtin(layer, 'Functional')
 
 
 def _model_config(model):
-    from torchkeras.models.sequential import Sequential
-    if isinstance(model, Sequential):
+    if serialization.is_builtin(model, 'Sequential'):
         return _sequential_config(model)
     return _functional_config(model)
 
@@ -378,11 +372,11 @@ def _sequential_config(model):
 
 
 def _functional_config(model):
-    from torchkeras.layers.input_layer import InputLayer
     mapping = serialization.node_index_map(model, lambda layer: 0)
     entries = []
     for layer in model.layers:
-        entry = _input_entry(layer) if isinstance(layer, InputLayer) else _entry(layer)
+        entry = (_input_entry(layer) if serialization.is_builtin(layer, 'InputLayer')
+                 else _entry(layer))
         entry['name'] = layer.name
         entry['inbound_nodes'] = [_node_config(node, mapping) for node in layer._inbound_nodes
                                   if node in model._network_nodes and not node.is_input]
@@ -538,7 +532,7 @@ def _weights_bytes(model, include_optimizer=True):
 
 def save_archive(model, fileobj, include_optimizer=True):
     """Write the ``.keras`` zip (config, metadata, weights) into a binary file object."""
-    from torchkeras import __version__
+    from torchkeras.config import __version__
     config = json.dumps(keras3_config(model), default=serialization.json_default)
     metadata = json.dumps({'keras_version': KERAS3_VERSION, 'torchkeras_version': __version__,
                            'date_saved': datetime.datetime.now().strftime('%Y-%m-%d@%H:%M:%S')})

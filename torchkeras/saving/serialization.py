@@ -33,13 +33,14 @@ import warnings
 import numpy as np
 import torch
 
-from torchkeras.saving import object_registry
+from torchkeras import activations
+from torchkeras.utils import object_registry
 
 __all__ = [
     'serialize_layer', 'deserialize_layer', 'layer_class', 'model_config', 'model_from_config',
-    'model_from_config_dict', 'model_to_json', 'model_from_json', 'clone_model',
+    'model_from_config_dict', 'model_to_json', 'model_from_json',
     'normalize_layer_config', 'json_default', 'json_decode', 'safe_mode_scope',
-    'node_index_map', 'is_nested_model', 'serialize_compile_value', 'compile_settings',
+    'node_index_map', 'is_nested_model', 'is_builtin', 'builtin_class', 'serialize_compile_value', 'compile_settings',
     'compile_args_from_config', 'compile_from_config',
 ]
 
@@ -111,37 +112,18 @@ def json_decode(text):
 
 
 # ------------------------------------------------------------------------ class lookup
-def _layers_module():
-    from torchkeras import layers
-    return layers
+def builtin_class(class_name):
+    """The torchkeras class Keras calls ``class_name`` (models, layers, Keras 1 names): the
+    layers and models packages register their classes by name (saving/ imports neither)."""
+    return object_registry.builtin_object(class_name)
 
 
-def _builtin_class(class_name):
-    """The torchkeras class Keras calls ``class_name`` (models, layers, Keras 1 names)."""
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
-    if class_name in ('Functional', 'Model'):
-        return Functional
-    if class_name == 'Sequential':
-        return Sequential
-    from torchkeras.layers.layer import Layer
-    for module in _class_modules():
-        candidate = getattr(module, class_name, None)
-        if inspect.isclass(candidate) and issubclass(candidate, Layer):
-            return candidate
-    return None
-
-
-def _class_modules():
-    """Where built-in layer classes live: torchkeras.layers, then Keras 1's own classes."""
-    import importlib
-    modules = [_layers_module()]
-    for name in ('torchkeras.legacy.layers', 'torchkeras.legacy'):
-        try:
-            modules.append(importlib.import_module(name))
-        except ImportError:
-            continue
-    return modules
+def is_builtin(value, class_name):
+    """``isinstance`` (or, for a class, ``issubclass``) against a registered built-in class."""
+    cls = object_registry.builtin_object(class_name)
+    if cls is None:
+        return False
+    return issubclass(value, cls) if inspect.isclass(value) else isinstance(value, cls)
 
 
 def layer_class(class_name, custom_objects=None, registered_name=None):
@@ -151,7 +133,7 @@ def layer_class(class_name, custom_objects=None, registered_name=None):
             found = object_registry.get_registered_object(name, custom_objects)
             if found is not None:
                 return found
-    found = _builtin_class(class_name)
+    found = builtin_class(class_name)
     if found is not None:
         return found
     raise ValueError(
@@ -183,8 +165,7 @@ def _accepted_names(cls):
         names.update(p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
         if not any(p.kind == p.VAR_KEYWORD for p in params):
             break
-    from torchkeras.layers import layer as layer_module
-    return names | set(layer_module._BASE_KWARGS)
+    return names | set(getattr(cls, 'BASE_KWARGS', ()))
 
 
 def normalize_layer_config(cls, config):
@@ -240,20 +221,18 @@ def _normalize_nested(value):
         return [_normalize_nested(v) for v in value]
     if not (isinstance(value, dict) and 'class_name' in value and 'config' in value):
         return value
-    cls = _builtin_class(value['class_name'])
+    cls = builtin_class(value['class_name'])
     if cls is None or not isinstance(value['config'], dict):
         return value
-    from torchkeras.models.model import Model
-    if issubclass(cls, Model):
+    if is_builtin(cls, 'Model'):
         return value
     return dict(value, config=normalize_layer_config(cls, value['config']))
 
 
 def serialize_layer(layer):
     """``{'class_name', 'config'}`` of a layer as tf.keras 2 writes it."""
-    from torchkeras.layers.core import Lambda
     config = layer.get_config()
-    if isinstance(layer, Lambda):
+    if is_builtin(layer, 'Lambda'):
         config = _lambda_config(layer, config)
     class_name = object_registry.get_registered_name(type(layer))
     return {'class_name': class_name, 'config': config}
@@ -268,11 +247,9 @@ def deserialize_layer(config, custom_objects=None, safe_mode=None):
     with scope, object_registry.CustomObjectScope(custom_objects or {}):
         cls = layer_class(config['class_name'], custom_objects, config.get('registered_name'))
         inner = config.get('config') or {}
-        from torchkeras.layers.core import Lambda
-        from torchkeras.models.model import Model
-        if inspect.isclass(cls) and issubclass(cls, Lambda):
+        if is_builtin(cls, 'Lambda'):
             layer = _lambda_from_config(cls, inner, custom_objects)
-        elif inspect.isclass(cls) and issubclass(cls, Model):
+        elif is_builtin(cls, 'Model'):
             layer = _model_from_config(cls, inner, custom_objects)
         else:
             layer = _plain_layer_from_config(cls, inner, custom_objects)
@@ -304,10 +281,8 @@ def _apply_build_config(layer, build_config):
     shape = build_config.get('input_shape')
     if shape is None:
         return
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.model import Model
     try:
-        if isinstance(layer, Model) and not isinstance(layer, Functional):
+        if is_builtin(layer, 'Model') and not is_builtin(layer, 'Functional'):
             _call_on_zeros(layer, _to_shape(shape))  # a subclassed model builds by running
         else:
             layer._maybe_build(_to_shape(shape))
@@ -403,8 +378,8 @@ def _named_function(name, module, custom_objects, layer_name):
         name = name.get('config') if isinstance(name.get('config'), str) else name.get('class_name')
     found = object_registry.get_registered_object(name, custom_objects)
     if found is None:
-        from torchkeras import activations, config
-        found = getattr(backend, name, None) or getattr(activations, name, None)
+        found = (getattr(_LAMBDA_NAMESPACE.get('K'), name, None)
+                 or getattr(activations, name, None))
     if found is None and not _current_safe_mode() and module in sys.modules:
         found = getattr(sys.modules[module], name, None)
     if not callable(found):
@@ -436,11 +411,19 @@ def _func_load(function_config, module, custom_objects):
                               tuple(defaults) if defaults else None, cells)
 
 
+# The globals a Lambda function loaded from bytecode sees, besides its own module's.  The
+# user-facing names (``K``, ``backend``, ``keras``) are handed down by torchkeras/__init__.py
+# through provide_lambda_namespace(): saving/ stands below them and never imports them.
+_LAMBDA_NAMESPACE = {'np': np, 'numpy': np, 'torch': torch}
+
+
+def provide_lambda_namespace(**names):
+    """Add names (``K=torchkeras.backend``, ...) to what loaded Lambda functions can see."""
+    _LAMBDA_NAMESPACE.update(names)
+
+
 def _lambda_globals(module, custom_objects):
-    from torchkeras import config
-    import torchkeras
-    namespace = {'K': backend, 'backend': backend, 'keras': torchkeras, 'np': np,
-                 'numpy': np, 'torch': torch}
+    namespace = dict(_LAMBDA_NAMESPACE)
     if module in sys.modules:
         namespace.update(vars(sys.modules[module]))
     namespace.update(object_registry.active_custom_objects(custom_objects))
@@ -450,11 +433,9 @@ def _lambda_globals(module, custom_objects):
 # ------------------------------------------------------------------------ model configs
 def is_nested_model(layer):
     """A Functional/Sequential model that owns an Input (Keras counts an extra node for it)."""
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
-    if isinstance(layer, Sequential):
+    if is_builtin(layer, 'Sequential'):
         return layer._input is not None
-    return isinstance(layer, Functional)
+    return is_builtin(layer, 'Functional')
 
 
 def node_index_map(model, first_call_index):
@@ -480,11 +461,9 @@ def _keras2_first_index(layer):
 
 def model_config(model):
     """The model's config in tf.keras 2's format (what ``model.get_config()`` returns)."""
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
-    if isinstance(model, Sequential):
+    if is_builtin(model, 'Sequential'):
         return _sequential_config(model)
-    if isinstance(model, Functional):
+    if is_builtin(model, 'Functional'):
         return _functional_config(model)
     raise NotImplementedError(
         'Model "%s" is a subclassed model (%s): its config is not known. Implement '
@@ -510,10 +489,9 @@ def _sequential_config(model):
 
 def _functional_config(model):
     mapping = node_index_map(model, _keras2_first_index)
-    from torchkeras.layers.input_layer import InputLayer
     entries = []
     for layer in model.layers:
-        entry = (_input_layer_entry(layer) if isinstance(layer, InputLayer)
+        entry = (_input_layer_entry(layer) if is_builtin(layer, 'InputLayer')
                  else serialize_layer(layer))
         entry['name'] = layer.name
         entry['inbound_nodes'] = [_keras2_node_data(node, mapping)
@@ -578,10 +556,7 @@ def model_to_json(model, **kwargs):
 
 
 def _model_class_name(model):
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
-    if type(model) in (Sequential, Functional):
-        return type(model).__name__
+    """'Sequential' / 'Functional' for those classes, else the registered name."""
     return object_registry.get_registered_name(type(model))
 
 
@@ -602,14 +577,12 @@ def model_from_config(config, custom_objects=None, safe_mode=True):
 
 def model_from_config_dict(cls, config, custom_objects=None):
     """``cls.from_config(config)`` for Model classes (Functional, Sequential, Model)."""
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
     with object_registry.CustomObjectScope(custom_objects or {}):
-        if issubclass(cls, Sequential) or isinstance(config, list):
-            return _sequential_from_config(cls if issubclass(cls, Sequential) else Sequential,
-                                           config, custom_objects)
+        if is_builtin(cls, 'Sequential') or isinstance(config, list):
+            sequential = cls if is_builtin(cls, 'Sequential') else builtin_class('Sequential')
+            return _sequential_from_config(sequential, config, custom_objects)
         if isinstance(config, dict) and 'layers' in config and 'input_layers' in config:
-            functional = cls if issubclass(cls, Functional) else Functional
+            functional = cls if is_builtin(cls, 'Functional') else builtin_class('Functional')
             return reconstruct_functional(config, custom_objects, functional_cls=functional)
     try:
         return cls(**config)
@@ -702,8 +675,7 @@ class _Reconstruction:
         if layer_name not in self.layers:
             raise ValueError("Invalid model config: unknown layer '%s'." % (layer_name,))
         layer = self.layers[layer_name]
-        from torchkeras.layers.input_layer import InputLayer
-        index = 0 if isinstance(layer, InputLayer) else self.node_map.get((layer_name, node_index))
+        index = 0 if is_builtin(layer, 'InputLayer') else self.node_map.get((layer_name, node_index))
         if index is None:
             raise _Pending()
         from torchkeras.utils.generic import flatten
@@ -809,78 +781,15 @@ def _ref_or_tensor(rebuild, spec):
 def reconstruct_functional(config, custom_objects=None, created_layers=None,
                            functional_cls=None):
     """A Functional model from its config; ``created_layers`` (name -> layer) are reused."""
-    from torchkeras.models.functional import Functional
     rebuild = _Reconstruction(config, custom_objects, created_layers)
     rebuild.run()
     inputs = _io_tensors(rebuild, config['input_layers'])
     outputs = _io_tensors(rebuild, config['output_layers'])
-    cls = functional_cls or Functional
+    cls = functional_cls or builtin_class('Functional')
     model = cls(inputs=inputs, outputs=outputs, name=config.get('name'))
     if config.get('trainable') is False:
         model.trainable = False
     return model
-
-
-# --------------------------------------------------------------------------- clone_model
-def _default_clone(layer):
-    return deserialize_layer(serialize_layer(layer))
-
-
-def clone_model(model, input_tensors=None, clone_function=None):
-    """A new model with the same architecture and new layers (fresh weights), as Keras."""
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
-    clone_function = clone_function or _default_clone
-    if isinstance(model, Sequential):
-        return _clone_sequential(model, input_tensors, clone_function)
-    if isinstance(model, Functional):
-        return _clone_functional(model, input_tensors, clone_function)
-    raise ValueError('Expected `model` argument to be a functional `Model` instance or a '
-                     '`Sequential` model, but got a subclassed model instead: %r' % (model,))
-
-
-def _clone_sequential(model, input_tensors, clone_function):
-    from torchkeras.layers.input_layer import InputLayer
-    from torchkeras.models.sequential import Sequential
-    layers = [clone_function(layer) for layer in model.layers]
-    clone = Sequential(name=model.name)
-    if input_tensors is not None:
-        tensors = input_tensors if isinstance(input_tensors, (list, tuple)) else [input_tensors]
-        if len(tensors) != 1:
-            raise ValueError('To clone a Sequential model, pass a single input tensor. '
-                             'Received: %d tensors' % len(tensors))
-        clone.add(tensors[0])
-    elif model._input is not None:
-        original = model._input._keras_history.layer
-        clone.add(InputLayer.from_config(original.get_config()))
-    for layer in layers:
-        clone.add(layer)
-    return clone
-
-
-def _clone_functional(model, input_tensors, clone_function):
-    from torchkeras.layers.input_layer import InputLayer
-    created = {}
-    if input_tensors is not None:
-        tensors = input_tensors if isinstance(input_tensors, (list, tuple)) else [input_tensors]
-        if len(tensors) != len(model.inputs):
-            raise ValueError('`input_tensors` must hold one tensor per model input (%d). '
-                             'Received: %d' % (len(model.inputs), len(tensors)))
-        for original, tensor in zip(model.inputs, tensors):
-            layer = tensor._keras_history.layer
-            if not isinstance(layer, InputLayer):
-                raise ValueError('`input_tensors` must come from `Input()`. Received: %r'
-                                 % (tensor,))
-            created[original._keras_history.layer.name] = layer
-    for layer in model.layers:
-        if layer.name in created:
-            continue
-        if isinstance(layer, InputLayer):
-            created[layer.name] = InputLayer.from_config(layer.get_config())
-        else:
-            created[layer.name] = clone_function(layer)
-    return reconstruct_functional(model_config(model), created_layers=created,
-                                  functional_cls=type(model))
 
 
 # ------------------------------------------------------------------------ compile state

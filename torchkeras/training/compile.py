@@ -204,8 +204,7 @@ def steps_per_execution_or_one(value):
 
 def output_names_of(model):
     """The model's output names, or None while they are unknown (subclassed models)."""
-    from torchkeras.models.sequential import Sequential
-    if isinstance(model, Sequential) and getattr(model, '_input', None) is None:
+    if getattr(model, '_is_sequential', False) and getattr(model, '_input', None) is None:
         stack = getattr(model, '_stack', [])
         return [stack[-1].name] if stack else None
     names = getattr(model, 'output_names', None)

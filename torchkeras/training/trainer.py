@@ -1118,8 +1118,7 @@ def _has_graph(model):
 
 
 def _is_unbuilt_sequential(model):
-    from torchkeras.models.sequential import Sequential
-    return isinstance(model, Sequential) and model._input is None
+    return getattr(model, '_is_sequential', False) and model._input is None
 
 
 def _make_forward(model, runner):

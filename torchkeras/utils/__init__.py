@@ -9,7 +9,7 @@ from torchkeras.utils.data_utils import Sequence, get_file, pad_sequences
 from torchkeras.utils.generic import to_list
 from torchkeras.utils.np_utils import normalize, to_categorical
 from torchkeras.utils.summary import print_summary
-from torchkeras.saving.object_registry import (CustomObjectScope, custom_object_scope,
+from torchkeras.utils.object_registry import (CustomObjectScope, custom_object_scope,
                                                get_custom_objects, get_registered_name,
                                                get_registered_object,
                                                register_keras_serializable)

@@ -32,9 +32,8 @@ def readable_memory_size(size):
 
 
 def _is_sequential_like(model):
-    from torchkeras.models.functional import Functional
-    from torchkeras.models.sequential import Sequential
-    if isinstance(model, Sequential) or not isinstance(model, Functional):
+    # tf.keras's test too: a Sequential, or any model that is not a graph network
+    if getattr(model, '_is_sequential', False) or not getattr(model, '_is_graph_network', False):
         return True
     nodes = []
     for depth_nodes in model._nodes_by_depth.values():

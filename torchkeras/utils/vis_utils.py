@@ -52,14 +52,12 @@ def _check_built(model):
 
 def _graph_layers(model):
     """The layers drawn: a graph model's layers, the input layer included (Sequential too)."""
-    from torchkeras.models.functional import Functional
-    return list(Functional.layers.fget(model))
+    return list(model._layers)  # a Sequential's `layers` leaves its InputLayer out
 
 
 def _is_graph_model(layer):
     """A Functional (or built Sequential) model, drawn as its graph of layers."""
-    from torchkeras.models.functional import Functional
-    return isinstance(layer, Functional) and bool(layer.inputs)
+    return getattr(layer, '_is_graph_network', False) and bool(layer.inputs)
 
 
 def _wrapped_model(layer):
@@ -80,8 +78,7 @@ def _shape_or_unknown(layer, attr):
 
 
 def _is_input_layer(layer):
-    from torchkeras.layers.input_layer import InputLayer
-    return isinstance(layer, InputLayer)
+    return getattr(layer, '_is_input_layer', False)
 
 
 def _activation_name(activation):

@@ -1,7 +1,10 @@
-"""Where user classes and functions are found when a config names them.
+"""Where classes and functions are found when a config names them.
 
-A saved model names its layers, losses and other objects by class name.  The built-in ones
-are found in torchkeras's own modules; a user's own ones are found, in this order, in the
+A saved model names its layers, losses and other objects by class name.  The built-in
+layer and model classes are registered here by their packages (``torchkeras.layers`` and
+``torchkeras.models`` hand their public classes to :func:`register_builtins` when they are
+imported), so ``torchkeras.saving``, which stands below both, finds them by name without
+importing them.  A user's own ones are found, in this order, in the
 ``custom_objects`` passed to the loading function, in an active ``custom_object_scope``,
 and in the objects registered with ``@register_keras_serializable``, under the name
 ``'Package>ClassName'`` that Keras 2.13+ and Keras 3 write as ``registered_name``.
@@ -11,13 +14,15 @@ import threading
 
 __all__ = ['register_keras_serializable', 'get_registered_object', 'get_registered_name',
            'get_custom_objects', 'active_custom_objects', 'CustomObjectScope',
-           'custom_object_scope']
+           'custom_object_scope', 'register_builtins', 'builtin_object']
 
 # 'Package>Name' -> object, filled by @register_keras_serializable (and get_custom_objects()).
 _GLOBAL_CUSTOM_OBJECTS = {}
 # object -> 'Package>Name', so serialization can write the registered name.
 _GLOBAL_CUSTOM_NAMES = {}
 _SCOPES = threading.local()
+# Keras class name (Keras 1 aliases included) -> torchkeras's built-in layer or model class.
+_BUILTIN_OBJECTS = {}
 
 
 def _scope_stack():
@@ -104,3 +109,15 @@ class CustomObjectScope:
 
 
 custom_object_scope = CustomObjectScope
+
+
+def register_builtins(objects):
+    """Make torchkeras's own classes findable by name: ``{'Dense': Dense, ...}``.
+
+    Called once by each package that defines serializable classes above ``saving/``."""
+    _BUILTIN_OBJECTS.update(objects)
+
+
+def builtin_object(name):
+    """The built-in class a config calls ``name`` (models, layers, Keras 1 names), or None."""
+    return _BUILTIN_OBJECTS.get(name)
