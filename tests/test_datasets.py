@@ -11,7 +11,7 @@ import pytest
 
 import torchkeras.legacy
 
-from torchkeras import backend
+from torchkeras import config
 from torchkeras.datasets import (boston_housing, cifar10, fashion_mnist, imdb, mnist, pima,
                                  reuters)
 

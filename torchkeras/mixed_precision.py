@@ -10,6 +10,8 @@ wraps the optimizer in a ``LossScaleOptimizer``); a step whose gradients overflo
 skipped.  The policy is read when the model is compiled, as tf.keras reads it when the
 layers are created.
 """
+import torch
+
 from torchkeras import config
 from torchkeras.optimizers.loss_scale import LossScaleOptimizer
 

@@ -14,7 +14,7 @@ from torchkeras.layers.convolutional import (
     Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
     SeparableConvolution1D, SeparableConvolution2D)
 from torchkeras.layers.basic import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
-                                    RepeatVector, Reshape)
+                                     RepeatVector, Reshape)
 from torchkeras.layers.embedding import Embedding, Masking
 from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import InputSpec, Layer

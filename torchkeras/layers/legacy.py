@@ -202,6 +202,7 @@ def _name_of(obj):
         return {'class_name': type(obj).__name__, 'config': obj.get_config()}
     return getattr(obj, '__name__', repr(obj))
 
+
 _MODES = ('sum', 'mul', 'concat', 'ave', 'max', 'dot', 'cos')
 _MODERN_SPELLING = {
     'sum': 'add([...]) / Add()', 'mul': 'multiply([...]) / Multiply()',

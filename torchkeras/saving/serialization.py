@@ -40,7 +40,8 @@ __all__ = [
     'serialize_layer', 'deserialize_layer', 'layer_class', 'model_config', 'model_from_config',
     'model_from_config_dict', 'model_to_json', 'model_from_json',
     'normalize_layer_config', 'json_default', 'json_decode', 'safe_mode_scope',
-    'node_index_map', 'is_nested_model', 'is_builtin', 'builtin_class', 'serialize_compile_value', 'compile_settings',
+    'node_index_map', 'is_nested_model', 'is_builtin', 'builtin_class',
+    'serialize_compile_value', 'compile_settings',
     'compile_args_from_config', 'compile_from_config',
 ]
 
@@ -675,7 +676,8 @@ class _Reconstruction:
         if layer_name not in self.layers:
             raise ValueError("Invalid model config: unknown layer '%s'." % (layer_name,))
         layer = self.layers[layer_name]
-        index = 0 if is_builtin(layer, 'InputLayer') else self.node_map.get((layer_name, node_index))
+        is_input = is_builtin(layer, 'InputLayer')
+        index = 0 if is_input else self.node_map.get((layer_name, node_index))
         if index is None:
             raise _Pending()
         from torchkeras.utils.generic import flatten

@@ -10,9 +10,9 @@ from torchkeras.utils.generic import to_list
 from torchkeras.utils.np_utils import normalize, to_categorical
 from torchkeras.utils.summary import print_summary
 from torchkeras.utils.object_registry import (CustomObjectScope, custom_object_scope,
-                                               get_custom_objects, get_registered_name,
-                                               get_registered_object,
-                                               register_keras_serializable)
+                                              get_custom_objects, get_registered_name,
+                                              get_registered_object,
+                                              register_keras_serializable)
 from torchkeras.utils.vis_utils import model_to_dot, plot_model
 
 PyDataset = Sequence  # Keras 3 name
