@@ -1,0 +1,71 @@
+"""How an op called on symbolic tensors becomes a graph node, without ops/ importing graph/.
+
+Every public op is a plain torch function wrapped by :func:`keras_op`.  On torch tensors
+(the hot path: losses, metrics and layers call ops at every step) the wrapper only checks
+the argument types and calls the function.  When an argument's type defines
+``__keras_op__`` (graph's ``KerasTensor`` does), the call is handed to that classmethod as
+``type(arg).__keras_op__(name, fn, args, kwargs)``, which records the call as a node of the
+graph and returns symbolic outputs.  This is the protocol numpy's ``__array_function__`` and
+torch's ``__torch_function__`` use: the lower package defines the hook, the higher one
+implements it, and imports point one way.
+"""
+import functools
+
+import torch
+
+__all__ = ['keras_op', 'symbolic_argument', 'is_symbolic']
+
+_PLAIN_TYPES = (torch.Tensor, int, float, bool, str, type(None))
+
+
+def is_symbolic(value):
+    """True for a value whose type takes part in the symbolic protocol (a KerasTensor)."""
+    return hasattr(type(value), '__keras_op__')
+
+
+def _symbolic_in(values):
+    for value in values:
+        kind = type(value)
+        if kind in _PLAIN_TYPES:
+            continue
+        if hasattr(kind, '__keras_op__'):
+            return value
+        if kind in (list, tuple):
+            found = _symbolic_in(value)
+            if found is not None:
+                return found
+        elif kind is dict:
+            found = _symbolic_in(value.values())
+            if found is not None:
+                return found
+    return None
+
+
+def symbolic_argument(args, kwargs):
+    """The first symbolic value among the arguments (nested lists/dicts included), or None."""
+    found = _symbolic_in(args)
+    if found is None and kwargs:
+        found = _symbolic_in(kwargs.values())
+    return found
+
+
+def keras_op(fn=None, *, name=None):
+    """Make ``fn`` (torch tensors in, torch tensors out) a Keras op.
+
+    ``fn.__name__`` (or ``name``) is the op's Keras name, used for graph nodes (``add``,
+    ``add_1``, ...).  The undecorated function stays reachable as ``op.eager``.
+    """
+    if fn is None:
+        return functools.partial(keras_op, name=name)
+    op_name = name or fn.__name__
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        symbolic = symbolic_argument(args, kwargs)
+        if symbolic is not None:
+            return type(symbolic).__keras_op__(op_name, fn, args, kwargs)
+        return fn(*args, **kwargs)
+
+    op.eager = fn
+    op.op_name = op_name
+    return op
