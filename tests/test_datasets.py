@@ -177,7 +177,7 @@ def test_imdb_num_words_skip_top_maxlen_and_no_oov(datasets_dir):
 
 def test_imdb_keras1_nb_words_and_bad_maxlen(datasets_dir, monkeypatch):
     _write_imdb(datasets_dir)
-    monkeypatch.setattr(torchkeras.legacy, '_WARNED', set())
+    monkeypatch.setattr(torchkeras.legacy.deprecation, '_WARNED', set())
     with pytest.warns(DeprecationWarning, match='num_words'):
         (xt, _), _ = imdb.load_data(nb_words=5)
     assert max(max(seq) for seq in xt) < 5

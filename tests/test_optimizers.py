@@ -293,7 +293,7 @@ def test_epsilon_none_means_backend_epsilon():
 
 # --------------------------------------------------------------------- legacy arguments
 def test_lr_is_honoured_with_one_deprecation_warning_per_process(monkeypatch):
-    monkeypatch.setattr(torchkeras.legacy, '_WARNED', set())
+    monkeypatch.setattr(torchkeras.legacy.deprecation, '_WARNED', set())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         sgd = optimizers.SGD(lr=0.5)
@@ -308,7 +308,7 @@ def test_lr_is_honoured_with_one_deprecation_warning_per_process(monkeypatch):
 
 
 def test_lr_in_a_config_is_renamed_silently(monkeypatch):
-    monkeypatch.setattr(torchkeras.legacy, '_WARNED', set())
+    monkeypatch.setattr(torchkeras.legacy.deprecation, '_WARNED', set())
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         opt = optimizers.Adam.from_config({'lr': 0.02, 'beta_1': 0.8})

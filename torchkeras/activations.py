@@ -12,7 +12,7 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from torchkeras.losses import attach_logits as _attach_logits
+from torchkeras.ops.nn import attach_logits as _attach_logits
 
 __all__ = [
     'relu', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softsign', 'exponential', 'swish',

@@ -1,35 +1,31 @@
-"""The one seam between torchkeras and torch: global settings and naming.
+"""Keras 2's backend (``import keras.backend as K``) for users' code: a facade over
+``torchkeras.config`` (settings, names) and ``torchkeras.ops`` (the tensor functions).
 
-Keras keeps a few process-wide settings (floatx, epsilon, image_data_format) and a
-per-session counter of object names (``dense``, ``dense_1``, ...).  They live here so
-every other module reads them from one place.  The ``K.*`` tensor functions used in
-custom losses and Lambda layers live in ``torchkeras.backend_functions`` and are
-re-exported below.
+Nothing inside torchkeras imports this module: it is where a Keras 2 script's custom losses,
+metrics and Lambda layers find ``K.mean``, ``K.square``, ``K.epsilon()``...  The functions
+keep Keras 2's semantics where they differ from Keras 3's ops: ``axis=None`` reduces every
+axis, ``K.sqrt`` clips negatives to 0, ``K.concatenate`` joins on the last axis,
+``K.one_hot`` gives floatx, float64 NumPy arrays become floatx.  Given KerasTensors, the
+functions that are one op record a node of the graph as the op does.
 """
-from torchkeras.config import (backend,  # noqa: F401
-                               clear_session, default_device, epsilon, floatx, get_uid,
-                               image_data_format, image_dim_ordering, set_default_device,
-                               set_epsilon, set_floatx, set_image_data_format,
-                               set_image_dim_ordering, standardize_data_format, torch_dtype,
-                               unique_object_name)
+import numpy as np
 import torch
+
+from torchkeras import activations, ops
+from torchkeras import random as keras_random
+from torchkeras.config import (backend, clear_session, default_device, epsilon, floatx,
+                               get_uid, image_data_format, image_dim_ordering,
+                               set_default_device, set_epsilon, set_floatx,
+                               set_image_data_format, set_image_dim_ordering,
+                               standardize_data_format, torch_dtype, unique_object_name)
+from torchkeras.graph.keras_tensor import KerasTensor
+from torchkeras.ops.dispatch import is_symbolic
 
 __all__ = [
     'floatx', 'set_floatx', 'epsilon', 'set_epsilon', 'image_data_format',
     'set_image_data_format', 'image_dim_ordering', 'set_image_dim_ordering',
     'clear_session', 'get_uid', 'unique_object_name', 'default_device', 'set_default_device',
     'torch_dtype', 'standardize_data_format', 'backend',
-]
-
-# --------------------------------------------------------------------------------------
-# K.* tensor functions, as custom losses, metrics and Lambda layers call them
-# (``import torchkeras.backend as K``).  Axes follow Keras: None means all axes.
-# They shadow the builtins sum/max/min/abs/round/any/all/pow, so nothing in this module
-# uses those builtins below this line.
-# --------------------------------------------------------------------------------------
-import numpy as np  # noqa: E402
-
-__all__ += [
     'cast', 'mean', 'sum', 'max', 'min', 'prod', 'std', 'var', 'any', 'all', 'square', 'sqrt',
     'abs', 'exp', 'log', 'pow', 'sign', 'round', 'clip', 'maximum', 'minimum', 'tanh',
     'softmax', 'relu', 'elu', 'sigmoid', 'hard_sigmoid', 'softplus', 'softsign', 'dot',
@@ -49,8 +45,9 @@ _LEARNING_PHASE = 0
 
 
 def _t(x):
-    """A torch tensor for any array-like (numpy arrays and Python numbers included)."""
-    if isinstance(x, torch.Tensor):
+    """A tensor for any array-like (float64 NumPy arrays become floatx, as Keras 2 casts
+    them); symbolic tensors pass through so the op records a node."""
+    if isinstance(x, torch.Tensor) or is_symbolic(x):
         return x
     value = getattr(x, 'value', None)  # a torchkeras Weight view
     if isinstance(value, torch.Tensor):
@@ -62,155 +59,192 @@ def _t(x):
 
 
 def _axes(axis):
-    if isinstance(axis, list):
-        return tuple(axis)
-    return axis
+    return tuple(axis) if isinstance(axis, list) else axis
 
 
-def _reduce(fn, x, axis, keepdims):
-    x = _t(x)
-    if axis is None:
-        out = fn(x)
-        return out.reshape([1] * x.dim()) if keepdims else out
-    return fn(x, dim=_axes(axis), keepdim=keepdims)
-
-
+# ------------------------------------------------------------------------- reductions
 def cast(x, dtype):
-    return _t(x).to(torch_dtype(dtype))
+    return ops.cast(_t(x), dtype)
 
 
 def mean(x, axis=None, keepdims=False):
-    x = _t(x)
-    return _reduce(torch.mean, x if x.is_floating_point() else x.float(), axis, keepdims)
+    return ops.mean(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001
-    return _reduce(torch.sum, x, axis, keepdims)
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+    return ops.sum(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
 def prod(x, axis=None, keepdims=False):
-    x = _t(x)
-    if axis is None:
-        out = torch.prod(x)
-        return out.reshape([1] * x.dim()) if keepdims else out
-    # torch.prod takes one dim: reduce the axes from the last one down
-    for ax in sorted((int(a) % x.dim() for a in np.atleast_1d(axis)), reverse=True):
-        x = torch.prod(x, dim=ax, keepdim=keepdims)
-    return x
+    return ops.prod(_t(x), axis=axis, keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    return _reduce(torch.amax, x, axis, keepdims)
+def max(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+    return ops.max(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    return _reduce(torch.amin, x, axis, keepdims)
+def min(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+    return ops.min(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
 def var(x, axis=None, keepdims=False):
-    return _reduce(lambda t, **k: torch.var(t, unbiased=False, **k), x, axis, keepdims)
+    return ops.var(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
-    return torch.sqrt(var(x, axis, keepdims))
+    return ops.std(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001
-    return _reduce(torch.any, _t(x).bool(), axis, keepdims)
+def any(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+    return ops.any(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001
-    return _reduce(torch.all, _t(x).bool(), axis, keepdims)
+def all(x, axis=None, keepdims=False):  # noqa: A001 - Keras's name
+    return ops.all(_t(x), axis=_axes(axis), keepdims=keepdims)
 
 
+def cumsum(x, axis=0):
+    return ops.cumsum(_t(x), axis=axis)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    return ops.logsumexp(_t(x), axis=axis, keepdims=keepdims)
+
+
+def argmax(x, axis=-1):
+    return ops.argmax(_t(x), axis=axis)
+
+
+def argmin(x, axis=-1):
+    return ops.argmin(_t(x), axis=axis)
+
+
+# ---------------------------------------------------------------------- element-wise
 def square(x):
-    return torch.square(_t(x))
+    return ops.square(_t(x))
 
 
 def sqrt(x):
-    x = _t(x)
-    return torch.sqrt(torch.clamp(x, min=0.0))  # Keras clips negatives to 0 first
+    return ops.sqrt(ops.clip(_t(x), 0.0, None))  # Keras 2 clips negatives to 0 first
 
 
-def abs(x):  # noqa: A001
-    return torch.abs(_t(x))
+def abs(x):  # noqa: A001 - Keras's name
+    return ops.absolute(_t(x))
 
 
 def exp(x):
-    return torch.exp(_t(x))
+    return ops.exp(_t(x))
 
 
 def log(x):
-    return torch.log(_t(x))
+    return ops.log(_t(x))
 
 
-def pow(x, a):  # noqa: A001
-    return torch.pow(_t(x), a)
+def pow(x, a):  # noqa: A001 - Keras's name
+    return ops.power(_t(x), a)
 
 
 def sign(x):
-    return torch.sign(_t(x))
+    return ops.sign(_t(x))
 
 
-def round(x):  # noqa: A001
-    return torch.round(_t(x))
+def round(x):  # noqa: A001 - Keras's name
+    return ops.round(_t(x))
 
 
 def clip(x, min_value, max_value):
     if max_value is not None and min_value is not None and max_value < min_value:
-        max_value = min_value
-    return torch.clamp(_t(x), min_value, max_value)
+        max_value = min_value  # Keras 2 never clips to an empty range
+    return ops.clip(_t(x), min_value, max_value)
 
 
 def maximum(x, y):
-    return torch.maximum(_t(x), _t(y))
+    return ops.maximum(_t(x), _t(y))
 
 
 def minimum(x, y):
-    return torch.minimum(_t(x), _t(y))
+    return ops.minimum(_t(x), _t(y))
 
 
 def tanh(x):
-    return torch.tanh(_t(x))
+    return ops.tanh(_t(x))
 
 
+def equal(x, y):
+    return ops.equal(_t(x), _t(y))
+
+
+def not_equal(x, y):
+    return ops.not_equal(_t(x), _t(y))
+
+
+def greater(x, y):
+    return ops.greater(_t(x), _t(y))
+
+
+def greater_equal(x, y):
+    return ops.greater_equal(_t(x), _t(y))
+
+
+def less(x, y):
+    return ops.less(_t(x), _t(y))
+
+
+def less_equal(x, y):
+    return ops.less_equal(_t(x), _t(y))
+
+
+# ------------------------------------------------------------------------ activations
 def softmax(x, axis=-1):
-    from torchkeras import activations
     return activations.softmax(_t(x), axis=axis)
 
 
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    from torchkeras import activations
     return activations.relu(_t(x), alpha=alpha, max_value=max_value, threshold=threshold)
 
 
 def elu(x, alpha=1.0):
-    return torch.nn.functional.elu(_t(x), alpha)
+    return ops.elu(_t(x), alpha)
 
 
 def sigmoid(x):
-    from torchkeras import activations
     return activations.sigmoid(_t(x))
 
 
 def hard_sigmoid(x):
-    return torch.clamp(0.2 * _t(x) + 0.5, 0.0, 1.0)
+    return ops.clip(0.2 * _t(x) + 0.5, 0.0, 1.0)  # Keras 2's formula (Keras 3: relu6(x+3)/6)
 
 
 def softplus(x):
-    return torch.nn.functional.softplus(_t(x))
+    return ops.softplus(_t(x))
 
 
 def softsign(x):
-    return torch.nn.functional.softsign(_t(x))
+    return ops.softsign(_t(x))
 
 
+def binary_crossentropy(target, output, from_logits=False):
+    return ops.binary_crossentropy(_t(target), _t(output), from_logits=from_logits)
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    return ops.categorical_crossentropy(_t(target), _t(output), from_logits=from_logits,
+                                        axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    return ops.sparse_categorical_crossentropy(_t(target), _t(output), from_logits=from_logits,
+                                               axis=axis)
+
+
+def l2_normalize(x, axis=None):
+    return ops.nn.l2_normalize(_t(x), axis=axis)
+
+
+# ------------------------------------------------------------------- shapes, products
 def dot(x, y):
     """Keras dot: for N-D tensors, contracts x's last axis with y's second-to-last."""
-    x, y = _t(x), _t(y)
-    if y.dim() > 2:
-        return torch.tensordot(x, y, dims=([x.dim() - 1], [y.dim() - 2]))
-    return torch.matmul(x, y)
+    return ops.dot(_t(x), _t(y))
 
 
 def batch_dot(x, y, axes=None):
@@ -226,122 +260,69 @@ def batch_dot(x, y, axes=None):
 
 
 def transpose(x):
-    x = _t(x)
-    return x.permute(*reversed(range(x.dim())))
+    return ops.transpose(_t(x))
 
 
 def concatenate(tensors, axis=-1):
-    return torch.cat([_t(t) for t in tensors], dim=axis)
+    return ops.concatenate([_t(t) for t in tensors], axis=axis)
 
 
 def reshape(x, shape):
-    return _t(x).reshape(tuple(shape))
+    return ops.reshape(_t(x), tuple(shape))
 
 
 def permute_dimensions(x, pattern):
-    return _t(x).permute(*pattern)
+    return ops.transpose(_t(x), tuple(pattern))
 
 
 def expand_dims(x, axis=-1):
-    return _t(x).unsqueeze(axis)
+    return ops.expand_dims(_t(x), axis)
 
 
 def squeeze(x, axis):
-    return _t(x).squeeze(axis)
+    return ops.squeeze(_t(x), axis)
 
 
 def stack(x, axis=0):
-    return torch.stack([_t(t) for t in x], dim=axis)
+    return ops.stack([_t(t) for t in x], axis=axis)
 
 
 def flatten(x):
-    return _t(x).reshape(-1)
+    return ops.reshape(_t(x), (-1,))
 
 
 def batch_flatten(x):
     x = _t(x)
-    return x.reshape(x.shape[0], -1)
+    if isinstance(x, torch.Tensor):
+        return x.reshape(x.shape[0], -1)  # keeps an empty batch's shape
+    return ops.reshape(x, (-1, int(np.prod(x.shape[1:]))))
 
 
 def repeat(x, n):
-    return _t(x).unsqueeze(1).expand(-1, n, -1)
+    """(batch, dim) -> (batch, n, dim)."""
+    return ops.repeat(ops.expand_dims(_t(x), 1), n, axis=1)
 
 
 def repeat_elements(x, rep, axis):
-    return torch.repeat_interleave(_t(x), rep, dim=axis)
+    return ops.repeat(_t(x), rep, axis=axis)
 
 
 def tile(x, n):
-    return _t(x).repeat(*([n] if isinstance(n, int) else n))
+    return ops.tile(_t(x), [n] if isinstance(n, int) else list(n))
 
 
 def one_hot(indices, num_classes):
-    return torch.nn.functional.one_hot(_t(indices).long(), num_classes).to(torch_dtype(None))
-
-
-def argmax(x, axis=-1):
-    return torch.argmax(_t(x), dim=axis)
-
-
-def argmin(x, axis=-1):
-    return torch.argmin(_t(x), dim=axis)
-
-
-def equal(x, y):
-    return torch.eq(_t(x), _t(y))
-
-
-def not_equal(x, y):
-    return torch.ne(_t(x), _t(y))
-
-
-def greater(x, y):
-    return torch.gt(_t(x), _t(y))
-
-
-def greater_equal(x, y):
-    return torch.ge(_t(x), _t(y))
-
-
-def less(x, y):
-    return torch.lt(_t(x), _t(y))
-
-
-def less_equal(x, y):
-    return torch.le(_t(x), _t(y))
+    return ops.one_hot(_t(indices), num_classes, dtype=floatx())
 
 
 def switch(condition, then_expression, else_expression):
     then = then_expression() if callable(then_expression) else then_expression
     other = else_expression() if callable(else_expression) else else_expression
-    return torch.where(_t(condition).bool(), _t(then), _t(other))
+    return ops.where(ops.cast(_t(condition), 'bool'), _t(then), _t(other))
 
 
 def gather(reference, indices):
-    return _t(reference)[_t(indices).long()]
-
-
-def l2_normalize(x, axis=None):
-    x = _t(x)
-    sq = torch.sum(x * x, dim=_axes(axis), keepdim=True) if axis is not None else torch.sum(x * x)
-    return x * torch.rsqrt(torch.clamp(sq, min=1e-12))
-
-
-def binary_crossentropy(target, output, from_logits=False):
-    from torchkeras import losses
-    return losses.binary_crossentropy(_t(target), _t(output), from_logits=from_logits)
-
-
-def categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    from torchkeras import losses
-    return losses.categorical_crossentropy(_t(target), _t(output), from_logits=from_logits,
-                                           axis=axis)
-
-
-def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    from torchkeras import losses
-    return losses.sparse_categorical_crossentropy(_t(target), _t(output),
-                                                  from_logits=from_logits, axis=axis)
+    return ops.take(_t(reference), ops.cast(_t(indices), 'int64'), axis=0)
 
 
 def shape(x):
@@ -362,6 +343,7 @@ def dtype(x):
     return str(value).replace('torch.', '') if value is not None else floatx()
 
 
+# ----------------------------------------------------------------- variables, creation
 def variable(value, dtype=None, name=None, constraint=None):
     tensor = torch.as_tensor(np.asarray(value), dtype=torch_dtype(dtype))
     return torch.nn.Parameter(tensor) if tensor.is_floating_point() else tensor
@@ -373,64 +355,59 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def placeholder(shape=None, ndim=None, dtype=None, name=None):
-    from torchkeras.graph.keras_tensor import KerasTensor
     shape = shape if shape is not None else (None,) * ndim
     return KerasTensor(shape, dtype, name=name)
 
 
 def is_tensor(x):
-    from torchkeras.graph.keras_tensor import KerasTensor
-    return isinstance(x, (torch.Tensor, KerasTensor))
+    return isinstance(x, torch.Tensor) or is_symbolic(x)
 
 
 def is_keras_tensor(x):
-    from torchkeras.graph.keras_tensor import KerasTensor
-    return isinstance(x, KerasTensor)
+    return is_symbolic(x)
 
 
 def zeros(shape, dtype=None, name=None):
-    return torch.zeros(tuple(shape), dtype=torch_dtype(dtype))
+    return ops.zeros(shape, dtype=dtype)
 
 
 def ones(shape, dtype=None, name=None):
-    return torch.ones(tuple(shape), dtype=torch_dtype(dtype))
+    return ops.ones(shape, dtype=dtype)
 
 
 def zeros_like(x, dtype=None, name=None):
-    return torch.zeros_like(_t(x), dtype=None if dtype is None else torch_dtype(dtype))
+    return ops.zeros_like(_t(x), dtype=dtype)
 
 
 def ones_like(x, dtype=None, name=None):
-    return torch.ones_like(_t(x), dtype=None if dtype is None else torch_dtype(dtype))
+    return ops.ones_like(_t(x), dtype=dtype)
 
 
 def eye(size, dtype=None, name=None):
-    return torch.eye(size, dtype=torch_dtype(dtype))
+    return ops.eye(size, dtype=dtype)
 
 
 def arange(start, stop=None, step=1, dtype='int32'):
-    if stop is None:
-        start, stop = 0, start
-    return torch.arange(start, stop, step, dtype=torch_dtype(dtype))
-
-
-def _generator(seed):
-    return None if seed is None else torch.Generator().manual_seed(int(seed))
+    return ops.arange(start, stop, step, dtype=dtype)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    out = torch.empty(tuple(shape), dtype=torch_dtype(dtype))
-    return out.uniform_(minval, maxval, generator=_generator(seed))
+    return keras_random.uniform(shape, minval, maxval, dtype=dtype, seed=seed)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    out = torch.empty(tuple(shape), dtype=torch_dtype(dtype))
-    return out.normal_(mean, stddev, generator=_generator(seed))
+    return keras_random.normal(shape, mean, stddev, dtype=dtype, seed=seed)
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
     probs = torch.full(tuple(shape), float(p), dtype=torch_dtype(dtype))
-    return torch.bernoulli(probs, generator=_generator(seed))
+    return torch.bernoulli(probs, generator=keras_random.make_generator(seed))
+
+
+def stop_gradient(variables):
+    if isinstance(variables, (list, tuple)):
+        return [ops.stop_gradient(_t(v)) for v in variables]
+    return ops.stop_gradient(_t(variables))
 
 
 def get_value(x):
@@ -479,23 +456,6 @@ def in_train_phase(x, alt, training=None):
 
 def count_params(x):
     return int(np.prod(tuple(x.shape)))
-
-
-def stop_gradient(variables):
-    if isinstance(variables, (list, tuple)):
-        return [_t(v).detach() for v in variables]
-    return _t(variables).detach()
-
-
-def cumsum(x, axis=0):
-    return torch.cumsum(_t(x), dim=axis)
-
-
-def logsumexp(x, axis=None, keepdims=False):
-    x = _t(x)
-    if axis is None:
-        return torch.logsumexp(x.reshape(-1), dim=0)
-    return torch.logsumexp(x, dim=axis, keepdim=keepdims)
 
 
 def update(x, new_x):

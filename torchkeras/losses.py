@@ -21,13 +21,14 @@ Numerics follow tf.keras 2 (tf_keras 2.21, ``tf_keras/losses.py`` and ``backend.
 """
 import difflib
 import math
-import re
 import warnings
 
 import torch
 import torch.nn.functional as F
 
 from torchkeras import config
+from torchkeras.ops import nn as nn_ops
+from torchkeras.ops.nn import attach_logits  # re-exported: the logits a loss recovers
 
 __all__ = [
     # functions and aliases
@@ -50,43 +51,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- helpers
-
-def attach_logits(output, logits, kind):
-    """Remember the pre-activation ``logits`` of a softmax/sigmoid ``output``.
-
-    tf.keras's ``backend.softmax``/``sigmoid`` store their input as
-    ``output._keras_logits``; its cross-entropies then compute the loss from the logits
-    (no 1e-7 clipping).  ``kind`` says which activation produced ``output`` (the fused
-    training kernels need the matching kind; the loss functions, like tf.keras, use the
-    logits whichever kind stored them).
-    ``torch.compile`` traces these attribute writes (an older dynamo may break the graph
-    there, which costs speed, not correctness), so compiled losses equal eager ones.
-    Returns ``output``.
-    """
-    if kind not in ('softmax', 'sigmoid'):
-        raise ValueError("`kind` must be 'softmax' or 'sigmoid'. Received: kind=%r" % (kind,))
-    output._keras_logits = logits
-    output._keras_logits_kind = kind
-    return output
-
-
-def _recover_logits(output, from_logits, kind, fn_name):
-    """tf.keras's ``backend._get_logits``: swap an activation output for its logits.
-
-    Like tf.keras, whichever activation stored them: binary cross-entropy on a softmax
-    output is computed from the softmax's logits as if they were sigmoid logits, and
-    categorical cross-entropy on a sigmoid output from the sigmoid's logits.
-    """
-    logits = getattr(output, '_keras_logits', None)
-    if logits is None:
-        return output, from_logits
-    if from_logits:
-        # tf.keras warns and still uses the stored logits.
-        warnings.warn('`%s` received `from_logits=True`, but the `output` argument was '
-                      'produced by a %s activation and thus does not represent logits. '
-                      'Was this intended?' % (fn_name, kind), stacklevel=3)
-    return logits, True
-
 
 def _as_pred(y_pred):
     """A float tensor; the same object when it already is one (keeps attached logits)."""
@@ -124,12 +88,6 @@ def _check_axis(axis):
     if isinstance(axis, bool) or not isinstance(axis, int):
         raise ValueError('`axis` must be of type `int`. Received: axis=%r of type %s'
                          % (axis, type(axis)))
-
-
-def _l2_normalize(x, axis):
-    """``tf.linalg.l2_normalize``: x / sqrt(max(sum(x^2), 1e-12))."""
-    square_sum = torch.sum(torch.square(x), dim=axis, keepdim=True)
-    return x * torch.rsqrt(torch.clamp(square_sum, min=1e-12))
 
 
 # ------------------------------------------------------------- regression losses
@@ -225,7 +183,8 @@ def poisson(y_true, y_pred):
 def cosine_similarity(y_true, y_pred, axis=-1):
     """``-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis)`` (a loss: -1 is best)."""
     y_true, y_pred = _prepare(y_true, y_pred)
-    return -torch.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), dim=axis)
+    return -torch.sum(nn_ops.l2_normalize(y_true, axis) * nn_ops.l2_normalize(y_pred, axis),
+                      dim=axis)
 
 
 # ------------------------------------------------------------------ cross-entropy
@@ -251,25 +210,13 @@ def _warn_single_class(y_pred, fn_name):
                       % (fn_name, tuple(y_pred.shape)), SyntaxWarning, stacklevel=3)
 
 
-def _categorical_ce(target, output, from_logits, axis):
-    """tf.keras ``backend.categorical_crossentropy``."""
-    output, from_logits = _recover_logits(output, from_logits, 'softmax',
-                                          'categorical_crossentropy')
-    if from_logits:
-        return -torch.sum(target * F.log_softmax(output, dim=axis), dim=axis)
-    eps = config.epsilon()
-    output = output / torch.sum(output, dim=axis, keepdim=True)
-    output = torch.clamp(output, eps, 1.0 - eps)
-    return -torch.sum(target * torch.log(output), dim=axis)
-
-
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """``-sum(y * log(p), axis)``; probabilities are renormalised then clipped."""
     _check_axis(axis)
     y_true, y_pred = _prepare(y_true, y_pred)
     _warn_single_class(y_pred, 'categorical_crossentropy')
     y_true = _smooth_categorical(y_true, label_smoothing, axis)
-    return _categorical_ce(y_true, y_pred, from_logits, axis)
+    return nn_ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
@@ -283,43 +230,24 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
     """
     _check_axis(axis)
     output = _as_pred(y_pred)
-    output, from_logits = _recover_logits(output, from_logits, 'softmax',
-                                          'sparse_categorical_crossentropy')
-    if not from_logits:
-        eps = config.epsilon()
-        output = torch.log(torch.clamp(output, eps, 1.0 - eps))
-    output = torch.movedim(output, axis, -1)
     target = torch.as_tensor(y_true, device=output.device).long()
-    if target.dim() != output.dim() - 1:
-        target = target.reshape(output.shape[:-1])
     valid = None if ignore_class is None else target != ignore_class
     if valid is not None:
         target = torch.where(valid, target, torch.zeros_like(target))
-    log_probs = F.log_softmax(output, dim=-1)
-    result = -torch.gather(log_probs, -1, target.unsqueeze(-1)).squeeze(-1)
+    result = nn_ops.sparse_categorical_crossentropy(target, output, from_logits=from_logits,
+                                                    axis=axis)
     if valid is not None:
+        valid = valid.reshape(result.shape)
         result = torch.where(valid, result, torch.zeros_like(result))
         result._keras_mask = valid
     return result
-
-
-def _binary_ce(target, output, from_logits):
-    """tf.keras ``backend.binary_crossentropy`` (element-wise; eps is added twice)."""
-    output, from_logits = _recover_logits(output, from_logits, 'sigmoid', 'binary_crossentropy')
-    if from_logits:
-        return F.binary_cross_entropy_with_logits(output, target, reduction='none')
-    eps = config.epsilon()
-    output = torch.clamp(output, eps, 1.0 - eps)
-    bce = target * torch.log(output + eps)
-    bce = bce + (1.0 - target) * torch.log(1.0 - output + eps)
-    return -bce
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """``mean(-(y log(p + eps) + (1 - y) log(1 - p + eps)), axis)``, p clipped first."""
     y_true, y_pred = _prepare(y_true, y_pred)
     y_true = _smooth_binary(y_true, label_smoothing)
-    return torch.mean(_binary_ce(y_true, y_pred, from_logits), dim=axis)
+    return torch.mean(nn_ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), dim=axis)
 
 
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25,
@@ -329,7 +257,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     y_true = _smooth_binary(y_true, label_smoothing)
     sigmoidal = torch.sigmoid(y_pred) if from_logits else y_pred
     p_t = y_true * sigmoidal + (1.0 - y_true) * (1.0 - sigmoidal)
-    focal_bce = torch.pow(1.0 - p_t, gamma) * _binary_ce(y_true, y_pred, from_logits)
+    bce = nn_ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits)
+    focal_bce = torch.pow(1.0 - p_t, gamma) * bce
     if apply_class_balancing:
         focal_bce = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal_bce
     return torch.mean(focal_bce, dim=axis)
@@ -342,8 +271,8 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     y_true, y_pred = _prepare(y_true, y_pred)
     _warn_single_class(y_pred, 'categorical_focal_crossentropy')
     y_true = _smooth_categorical(y_true, label_smoothing, -1)
-    output, from_logits = _recover_logits(y_pred, from_logits, 'softmax',
-                                          'categorical_focal_crossentropy')
+    output, from_logits = nn_ops.recover_logits(y_pred, from_logits, 'softmax',
+                                                'categorical_focal_crossentropy', stacklevel=3)
     if from_logits:
         output = torch.softmax(output, dim=axis)
     eps = config.epsilon()
@@ -523,12 +452,6 @@ class LossFunctionWrapper(Loss):
         return cls(**config)
 
 
-def _to_snake_case(name):
-    """tf.keras ``generic_utils.to_snake_case``: 'MSELoss' -> 'mse_loss', 'AUC' -> 'auc'."""
-    intermediate = re.sub('(.)([A-Z][a-z0-9]+)', r'\1_\2', name)
-    return re.sub('([a-z])([A-Z])', r'\1_\2', intermediate).lower()
-
-
 class TorchLossWrapper(Loss):
     """A torch loss module (``nn.MSELoss()``, ...) used as a Keras loss.
 
@@ -539,7 +462,7 @@ class TorchLossWrapper(Loss):
 
     def __init__(self, module, reduction=Reduction.SUM_OVER_BATCH_SIZE, name=None):
         super().__init__(reduction=reduction,
-                         name=name or _to_snake_case(type(module).__name__))
+                         name=name or config.to_snake_case(type(module).__name__))
         self.module = module
 
     def call(self, y_true, y_pred):

@@ -25,7 +25,7 @@ import torch
 
 from torchkeras import config
 from torchkeras import losses
-from torchkeras.losses import _match_label_rank, _match_weight_rank, _to_snake_case
+from torchkeras.losses import _match_label_rank, _match_weight_rank
 
 # Loss functions re-exported as metric functions (tf.keras exports them under both).
 from torchkeras.losses import (  # noqa: F401  (re-exported)
@@ -158,7 +158,7 @@ class Metric:
 
     def __init__(self, name=None, dtype=None):
         if name is None:
-            name = config.unique_object_name(_to_snake_case(type(self).__name__))
+            name = config.unique_object_name(config.to_snake_case(type(self).__name__))
         self._name = name
         self._dtype = _torch_dtype(dtype)
         self._state_names = []
@@ -384,7 +384,7 @@ class TorchMetricWrapper(Metric):
     """
 
     def __init__(self, metric, name=None):
-        super().__init__(name=name or _to_snake_case(type(metric).__name__))
+        super().__init__(name=name or config.to_snake_case(type(metric).__name__))
         self.metric = metric
         self._warned_weights = False
 
@@ -1654,7 +1654,7 @@ def _loss_name(loss):
         return None
     if isinstance(loss, str):
         return getattr(losses._LOSS_FUNCTIONS.get(loss), '__name__', None) or \
-            _to_snake_case(loss)
+            config.to_snake_case(loss)
     fn = getattr(loss, 'fn', loss)
     return getattr(fn, '__name__', None)
 
@@ -1728,7 +1728,8 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
     if isinstance(identifier, losses.Loss):
         return MeanMetricWrapper(identifier.call, name=identifier.name)
     if callable(identifier):
-        name = getattr(identifier, '__name__', None) or _to_snake_case(type(identifier).__name__)
+        name = (getattr(identifier, '__name__', None)
+                or config.to_snake_case(type(identifier).__name__))
         return MeanMetricWrapper(identifier, name=name)
     raise _unknown(identifier)
 

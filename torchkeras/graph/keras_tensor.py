@@ -1,17 +1,21 @@
 """KerasTensor: the symbolic value a layer returns when it is called on an Input.
 
 It holds only a shape (None for unknown dims), a dtype and where it came from
-(``_keras_history``: the layer, the index of the call (node) and the output index).
-"""
-import collections
+(``_keras_history``: the operation, the index of the call (node) and the output index).
 
-import torch
+A ``keras.ops`` function given a KerasTensor hands the call to ``KerasTensor.__keras_op__``
+(the protocol of ``ops/dispatch.py``), which records it as a ``TFOpLambda`` node; the Python
+operators (``x + y``, ``x[:, 0]``) are those ops too, named as tf.keras 2 names its op layers
+(``tf.math.add``, ``tf.__operators__.getitem``).
+"""
+import operator
 
 from torchkeras import config
+from torchkeras import ops
+from torchkeras.graph.node import KerasHistory
+from torchkeras.graph.operation import TFOpLambda
 
 __all__ = ['KerasHistory', 'KerasTensor', 'is_keras_tensor']
-
-KerasHistory = collections.namedtuple('KerasHistory', ['layer', 'node_index', 'tensor_index'])
 
 
 def _dtype_name(dtype):
@@ -66,54 +70,86 @@ class KerasTensor:
 
     __hash__ = object.__hash__
 
-    def _op(self, fn, other=None, reverse=False, name='op'):
-        # Arithmetic on symbolic tensors becomes a Lambda layer, as tf.keras's TFOpLambda does.
-        from torchkeras.layers.basic import Lambda
-        if other is None:
-            return Lambda(fn, name=config.unique_object_name('tf.' + name))(self)
-        if is_keras_tensor(other):
-            return Lambda(lambda xs: fn(xs[0], xs[1]),
-                          name=config.unique_object_name('tf.' + name))([self, other])
-        if reverse:
-            return Lambda(lambda x: fn(other, x),
-                          name=config.unique_object_name('tf.' + name))(self)
-        return Lambda(lambda x: fn(x, other), name=config.unique_object_name('tf.' + name))(self)
+    @classmethod
+    def __keras_op__(cls, name, function, args, kwargs):
+        """A keras.ops call on symbolic arguments: record it as a node (ops/dispatch.py)."""
+        return TFOpLambda(function, op_name=name)(*args, **kwargs)
 
     def __add__(self, other):
-        return self._op(torch.add, other, name='math.add')
+        return _operator('math.add', ops.add, self, other)
 
     def __radd__(self, other):
-        return self._op(torch.add, other, reverse=True, name='math.add')
+        return _operator('math.add', ops.add, other, self)
 
     def __sub__(self, other):
-        return self._op(torch.sub, other, name='math.subtract')
+        return _operator('math.subtract', ops.subtract, self, other)
 
     def __rsub__(self, other):
-        return self._op(torch.sub, other, reverse=True, name='math.subtract')
+        return _operator('math.subtract', ops.subtract, other, self)
 
     def __mul__(self, other):
-        return self._op(torch.mul, other, name='math.multiply')
+        return _operator('math.multiply', ops.multiply, self, other)
 
     def __rmul__(self, other):
-        return self._op(torch.mul, other, reverse=True, name='math.multiply')
+        return _operator('math.multiply', ops.multiply, other, self)
 
     def __truediv__(self, other):
-        return self._op(torch.div, other, name='math.truediv')
+        return _operator('math.truediv', ops.divide, self, other)
 
     def __rtruediv__(self, other):
-        return self._op(torch.div, other, reverse=True, name='math.truediv')
+        return _operator('math.truediv', ops.divide, other, self)
 
-    def __neg__(self):
-        return self._op(torch.neg, name='math.negative')
+    def __floordiv__(self, other):
+        return _operator('math.floordiv', ops.floor_divide, self, other)
+
+    def __rfloordiv__(self, other):
+        return _operator('math.floordiv', ops.floor_divide, other, self)
+
+    def __mod__(self, other):
+        return _operator('math.floormod', ops.mod, self, other)
+
+    def __rmod__(self, other):
+        return _operator('math.floormod', ops.mod, other, self)
 
     def __pow__(self, other):
-        return self._op(torch.pow, other, name='math.pow')
+        return _operator('math.pow', ops.power, self, other)
+
+    def __rpow__(self, other):
+        return _operator('math.pow', ops.power, other, self)
 
     def __matmul__(self, other):
-        return self._op(torch.matmul, other, name='linalg.matmul')
+        return _operator('linalg.matmul', ops.matmul, self, other)
+
+    def __rmatmul__(self, other):
+        return _operator('linalg.matmul', ops.matmul, other, self)
+
+    def __neg__(self):
+        return _operator('math.negative', ops.negative, self)
+
+    def __abs__(self):
+        return _operator('math.abs', ops.absolute, self)
+
+    def __lt__(self, other):
+        return _operator('math.less', ops.less, self, other)
+
+    def __le__(self, other):
+        return _operator('math.less_equal', ops.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _operator('math.greater', ops.greater, self, other)
+
+    def __ge__(self, other):
+        return _operator('math.greater_equal', ops.greater_equal, self, other)
 
     def __getitem__(self, key):
-        return self._op(lambda x: x[key], name='__operators__.getitem')
+        return TFOpLambda(operator.getitem, op_name='getitem',
+                          name=config.unique_object_name('tf.__operators__.getitem'))(self, key)
+
+
+def _operator(name, op, *args):
+    """A Python operator on KerasTensors: the op, recorded under tf.keras 2's layer name."""
+    return TFOpLambda(op.eager, op_name=op.op_name,
+                      name=config.unique_object_name('tf.' + name))(*args)
 
 
 def is_keras_tensor(x):

@@ -5,10 +5,15 @@ KerasTensors in place of values) and the KerasTensors it produced.  The Node wir
 into the graph when created (``layer._inbound_nodes``, each output's ``_keras_history``),
 so nothing is traced later.  A Functional model replays its nodes in depth order.
 """
-from torchkeras.graph.keras_tensor import KerasHistory, KerasTensor
+import collections
+
+from torchkeras.ops.dispatch import is_symbolic
 from torchkeras.utils.generic import flatten, map_structure
 
-__all__ = ['Node']
+__all__ = ['Node', 'KerasHistory']
+
+# Where a KerasTensor came from: the operation, the index of its call (node) and the output.
+KerasHistory = collections.namedtuple('KerasHistory', ['layer', 'node_index', 'tensor_index'])
 
 
 class Node:
@@ -22,8 +27,8 @@ class Node:
         self.is_input = not self.call_args and not self.call_kwargs
         # Every KerasTensor among the arguments is an input of this node (initial_state too).
         self.keras_inputs = [x for x in flatten((self.call_args, self.call_kwargs))
-                             if isinstance(x, KerasTensor)]
-        self.flat_outputs = [x for x in flatten(outputs) if isinstance(x, KerasTensor)]
+                             if is_symbolic(x)]
+        self.flat_outputs = [x for x in flatten(outputs) if is_symbolic(x)]
         self.node_index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for tensor_index, tensor in enumerate(self.flat_outputs):
@@ -52,7 +57,7 @@ class Node:
 
     @property
     def input_shapes(self):
-        return map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None,
+        return map_structure(lambda t: t.shape if is_symbolic(t) else None,
                              self.input_tensors)
 
     @property
@@ -62,7 +67,7 @@ class Node:
     def resolve(self, values):
         """The call's args and kwargs with every KerasTensor replaced by its computed value."""
         def get(x):
-            return values[id(x)] if isinstance(x, KerasTensor) else x
+            return values[id(x)] if is_symbolic(x) else x
         return map_structure(get, self.call_args), map_structure(get, self.call_kwargs)
 
     def __repr__(self):

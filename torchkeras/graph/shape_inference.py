@@ -1,6 +1,6 @@
 """Output shapes from the layer's own torch code, run on fake tensors.
 
-A layer called on KerasTensors is run once on FakeTensors (shapes and dtypes only, no data,
+An operation called on KerasTensors is run once on FakeTensors (shapes and dtypes only, no data,
 no compute), the same code that runs on real data.  Unknown dims (None) are filled with
 two different sizes in two runs; an output dim that differs between the runs is unknown
 too (Keras 3's ``compute_output_spec`` does the same on the meta device).
@@ -10,7 +10,7 @@ import threading
 
 import torch
 
-from torchkeras.graph.keras_tensor import KerasTensor
+from torchkeras.ops.dispatch import is_symbolic
 from torchkeras.utils.generic import flatten, map_structure
 
 __all__ = ['infer_outputs', 'is_inferring', 'FILL_SIZES']
@@ -53,7 +53,7 @@ def _fill(shape, run):
 
 def _concrete(structure, run, mode):
     def make(x):
-        if isinstance(x, KerasTensor):
+        if is_symbolic(x):
             with mode:
                 return torch.empty(_fill(x.shape, run), dtype=x.torch_dtype)
         return x
@@ -61,7 +61,7 @@ def _concrete(structure, run, mode):
 
 
 def _has_unknown(structure):
-    return any(d is None for x in flatten(structure) if isinstance(x, KerasTensor) for d in x.shape)
+    return any(d is None for x in flatten(structure) if is_symbolic(x) for d in x.shape)
 
 
 def _spec(value):

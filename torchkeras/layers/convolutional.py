@@ -15,13 +15,14 @@ and adds Keras's semantics around it:
 - Transposed 'same' convolutions crop the full result as TensorFlow does (extra crop at the end).
 - Weights are seen in Keras layout through ``saving/weight_layouts.py``.
 """
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from torchkeras import activations, config
 from torchkeras.layers.basic import _serialize
+from torchkeras.layers.conv_utils import (channels_to_back, channels_to_front, is_int,
+                                          normalize_padding, normalize_tuple, same_padding)
 from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.saving.weight_layouts import (conv_kernel, conv_transpose_kernel,
                                               depthwise_kernel, depthwise_layout)
@@ -42,70 +43,17 @@ _FUNCTIONAL_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CHANNELS_LAST_FORMAT = {2: torch.channels_last, 3: torch.channels_last_3d}
 
 
-# --------------------------------------------------------------------------- helpers
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def normalize_tuple(value, n, name, layer_name, allow_zero=False):
-    """An int or n ints -> tuple of n ints, each > 0 (>= 0 with allow_zero); else ValueError."""
-    values = (value,) * n if _is_int(value) else value
-    try:
-        values = tuple(values)
-    except TypeError:
-        values = None
-    if values is None or len(values) != n or not all(_is_int(v) for v in values):
-        raise ValueError('The `%s` argument of %s must be an integer or a tuple of %d integers. '
-                         'Received: %s=%r' % (name, layer_name, n, name, value))
-    low = 0 if allow_zero else 1
-    if any(v < low for v in values):
-        raise ValueError('The `%s` argument of %s must contain only values %s. Received: %s=%r'
-                         % (name, layer_name, '>= 0' if allow_zero else '> 0', name, value))
-    return tuple(int(v) for v in values)
-
-
-def normalize_padding(value, allowed, layer_name):
-    """'valid'/'same'/... (case-insensitive) -> lower-case string; else ValueError."""
-    padding = value.lower() if isinstance(value, str) else value
-    if padding not in allowed:
-        raise ValueError('The `padding` argument of %s must be one of %s. Received: padding=%r'
-                         % (layer_name, ', '.join(repr(a) for a in allowed), value))
-    return padding
-
-
-def same_padding(length, kernel, stride, dilation=1):
-    """TensorFlow's 'same' padding (before, after) of one axis: the odd pixel goes after."""
-    effective = (kernel - 1) * dilation + 1
-    out = -(-length // stride)
-    total = max((out - 1) * stride + effective - length, 0)
-    return total // 2, total - total // 2
-
-
-def channels_to_front(x, data_format):
-    """(B, *spatial, C) -> (B, C, *spatial) as a view; channels_first data passes through."""
-    if data_format == 'channels_first':
-        return x
-    return x.permute(0, x.dim() - 1, *range(1, x.dim() - 1))
-
-
-def channels_to_back(x, data_format):
-    """(B, C, *spatial) -> (B, *spatial, C) as a view; channels_first data passes through."""
-    if data_format == 'channels_first':
-        return x
-    return x.permute(0, *range(2, x.dim()), 1)
-
-
 def _filters(value, layer_name):
     if isinstance(value, float):  # Keras truncates a float number of filters
         value = int(value)
-    if not _is_int(value) or value <= 0:
+    if not is_int(value) or value <= 0:
         raise ValueError('Invalid value for argument `filters` of %s. Expected a strictly '
                          'positive integer. Received: filters=%r' % (layer_name, value))
     return int(value)
 
 
 def _positive(value, name, layer_name):
-    if not _is_int(value) or value <= 0:
+    if not is_int(value) or value <= 0:
         raise ValueError('Invalid value for argument `%s` of %s. Expected a positive integer. '
                          'Received: %s=%r' % (name, layer_name, name, value))
     return int(value)

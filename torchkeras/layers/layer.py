@@ -12,20 +12,18 @@ Weights live in torch layout inside torch modules.  Each is registered with
 ``get_weights``/``set_weights``, regularizers, constraints and the Keras file formats.
 """
 import functools
-import inspect
 import threading
 
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.modules import module as _module_mod
 
 from torchkeras import config
 from torchkeras.graph import shape_inference
 from torchkeras.graph.keras_tensor import KerasTensor
-from torchkeras.graph.node import Node
+from torchkeras.graph.operation import Operation, output_shapes
 from torchkeras.saving.weight_layouts import IDENTITY
-from torchkeras.utils.generic import flatten, map_structure, to_snake_case
+from torchkeras.utils.generic import flatten, map_structure
 
 __all__ = ['Layer', 'Weight', 'InputSpec']
 
@@ -179,38 +177,26 @@ def _marking_build(build):
     return wrapper
 
 
-def _accepts(method, name):
-    params = inspect.signature(method).parameters
-    return name in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
-
-
-class Layer(nn.Module):
-    """Base class of every torchkeras layer and model."""
+class Layer(Operation):
+    """Base class of every torchkeras layer and model: an Operation with weights."""
 
     BASE_KWARGS = _BASE_KWARGS  # read by saving/, which imports no layer class
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # Which call arguments this class's call() takes, decided once per class.
-        cls._call_takes_training = _accepts(cls.call, 'training')
-        cls._call_takes_mask = _accepts(cls.call, 'mask')
         if '__init__' in cls.__dict__:
             cls.__init__ = _translating_init(cls.__dict__['__init__'])
         if 'build' in cls.__dict__:
             cls.build = _marking_build(cls.__dict__['build'])
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
-        super().__init__()
-        # Keras calls a model in inference mode unless told otherwise (fit sets training):
-        # a layer starts in eval mode, so model(x) and predict() never apply Dropout.
-        self.training = False
         unknown = [k for k in kwargs if k not in _BASE_KWARGS]
         if unknown:
             raise TypeError('Keyword argument not understood by %s: %s'
                             % (type(self).__name__, ', '.join(repr(k) for k in unknown)))
         if name is not None and not isinstance(name, str):
             raise TypeError('Layer name must be a string. Received: name=%r' % (name,))
-        self.name = name or self._default_name()
+        super().__init__(name=name)
         self._trainable = bool(trainable)
         self._dtype = (None if dtype is None
                        else str(config.torch_dtype(dtype)).replace('torch.', ''))
@@ -218,17 +204,10 @@ class Layer(nn.Module):
         self.supports_masking = getattr(self, 'supports_masking', False)
         self.input_spec = None
         self.stateful = getattr(self, 'stateful', False)
-        self._own_weights = []
-        self._inbound_nodes = []
-        self._outbound_nodes = []
-        self._activity_losses = []
         self.activity_regularizer = _get_regularizer(kwargs.get('activity_regularizer'))
         self._initial_weights = kwargs.get('weights')
         self._batch_input_shape = _batch_input_shape_from(kwargs)
         self._build_input_shape = None
-
-    def _default_name(self):
-        return config.unique_object_name(to_snake_case(type(self).__name__))
 
     # ------------------------------------------------------------------ the four methods
     def build(self, input_shape):
@@ -396,29 +375,7 @@ class Layer(nn.Module):
 
     add_variable = add_weight
 
-    # ------------------------------------------------------------------------- calling
-    def __call__(self, *args, **kwargs):
-        if len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
-            return self._eager_call(args, kwargs)  # the common case, checked cheaply
-        if any(isinstance(x, KerasTensor) for x in flatten((args, kwargs))):
-            return self._symbolic_call(args, kwargs)
-        return self._eager_call(args, kwargs)
-
-    def forward(self, *args, **kwargs):
-        if self._call_takes_training and kwargs.get('training') is None:
-            kwargs['training'] = self.training
-        elif not self._call_takes_training:
-            kwargs.pop('training', None)
-        if not self._call_takes_mask:
-            kwargs.pop('mask', None)
-        return self.call(*args, **kwargs)
-
-    def compute_mask(self, inputs, mask=None):
-        """The output mask: the input mask for layers that support masking, else None."""
-        if not self.supports_masking:
-            return None
-        return mask
-
+    # ------------------------------------------------------------------------- building
     def compute_output_shape(self, input_shape):
         """Output shape for an input shape, from a fake-tensor run of call()."""
         if _is_shape(input_shape):
@@ -427,7 +384,7 @@ class Layer(nn.Module):
             inputs = [KerasTensor(s, self.dtype) for s in input_shape]
         self._maybe_build(input_shape)
         specs, _ = shape_inference.infer_outputs(self._run_for_inference, (inputs,), {}, None)
-        return _leaf_map(lambda spec: tuple(spec[0]), _spec_tree(specs))
+        return output_shapes(specs)
 
     def _maybe_build(self, input_shape, device=None):
         if self.built:
@@ -450,141 +407,16 @@ class Layer(nn.Module):
         for index, (spec, shape) in enumerate(_specs_for(self.input_spec, input_shape)):
             spec.check(self, index, shape)
 
-    def _call_with_mask(self, args, kwargs, mask, need_mask):
-        """One call on real tensors inside a graph: (outputs, output mask or None)."""
-        if mask is not None and self._call_takes_mask and 'mask' not in kwargs:
-            kwargs = dict(kwargs, mask=mask)
-        if self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or \
-                self._backward_pre_hooks or _hooks_or_tracing():
-            outputs = nn.Module.__call__(self, *args, **kwargs)
-        else:  # nothing observes this call: skip nn.Module.__call__'s hook machinery
-            outputs = self.forward(*args, **kwargs)
-        out_mask = self.compute_mask(args[0], mask) if need_mask else None
-        if self.activity_regularizer is not None and not shape_inference.is_inferring():
-            # kept in inference too: Keras adds it to val_loss and evaluate()
-            self._activity_losses.append(_activity_penalty(self.activity_regularizer, outputs))
-        return outputs, out_mask
+    def _build_for_eager(self, inputs):
+        first = next((x for x in flatten(inputs) if isinstance(x, torch.Tensor)), None)
+        shapes = map_structure(_shape_of, inputs)
+        self._maybe_build(shapes, first.device if first is not None else None)
 
-    def _run_for_inference(self, args, kwargs, masks):
-        return self._call_with_mask(args, kwargs, masks, need_mask=True)
-
-    def _eager_call(self, args, kwargs):
-        inputs = args[0] if args else kwargs.get('inputs')
-        if not self.built:
-            first = next((x for x in flatten(inputs) if isinstance(x, torch.Tensor)), None)
-            shapes = map_structure(_shape_of, inputs)
-            self._maybe_build(shapes, first.device if first is not None else None)
-        mask = kwargs.pop('mask', None)
-        if mask is None:
-            masks = [getattr(x, '_keras_mask', None) for x in flatten(inputs)]
-            if any(m is not None for m in masks):
-                mask = masks[0] if len(masks) == 1 else masks
-        need_mask = mask is not None or type(self).compute_mask is not Layer.compute_mask
-        outputs, out_mask = self._call_with_mask(args, kwargs, mask, need_mask)
-        if out_mask is not None and isinstance(outputs, torch.Tensor):
-            outputs._keras_mask = out_mask
-        return outputs
-
-    def _symbolic_call(self, args, kwargs):
-        inputs = args[0] if args else kwargs.get('inputs')
-        if not args:
-            args, kwargs = (kwargs.pop('inputs'),), kwargs
-        input_shape = map_structure(lambda t: t.shape if isinstance(t, KerasTensor) else None,
-                                    inputs)
+    def _build_for_symbolic(self, input_shape):
         if not self.built:
             self._maybe_build(input_shape)
         else:
             self._check_inputs(input_shape)
-        mask = kwargs.pop('mask', None)
-        if mask is None:
-            masks = map_structure(lambda t: getattr(t, '_keras_mask', None), inputs)
-            mask = None if all(m is None for m in flatten(masks)) else masks
-        try:
-            specs, mask_specs = shape_inference.infer_outputs(
-                self._run_for_inference, args, kwargs, mask)
-        except Exception as error:
-            raise _incompatible(self, input_shape, error) from error
-        outputs = _leaf_map(lambda spec: KerasTensor(spec[0], spec[1]), _spec_tree(specs))
-        node = Node(self, args, kwargs, outputs)
-        node.input_mask = mask
-        _attach_masks(outputs, mask_specs)
-        return outputs
-
-    # ------------------------------------------------------------ shapes and history
-    def _node_attr(self, attr, what):
-        if not self._inbound_nodes:
-            raise AttributeError('The layer "%s" has never been called and thus has no defined %s.'
-                                 % (self.name, what))
-        values = [getattr(node, attr) for node in self._inbound_nodes]
-        if all(v == values[0] for v in values):
-            return values[0]
-        raise AttributeError('The layer "%s" has multiple inbound nodes, with different %ss. '
-                             'Hence the notion of "%s" is ill-defined for the layer.'
-                             % (self.name, what, what))
-
-    @property
-    def input_shape(self):
-        return self._node_attr('input_shapes', 'input shape')
-
-    @property
-    def output_shape(self):
-        return self._node_attr('output_shapes', 'output shape')
-
-    @property
-    def input(self):
-        if not self._inbound_nodes:
-            raise AttributeError('Layer %s is not connected, no input to return.' % self.name)
-        return self._inbound_nodes[0].input_tensors
-
-    @property
-    def output(self):
-        if not self._inbound_nodes:
-            raise AttributeError('Layer %s has no inbound nodes.' % self.name)
-        return self._inbound_nodes[0].outputs
-
-    @property
-    def inbound_nodes(self):
-        """The graph nodes where this layer was called (Keras 2's ``inbound_nodes``)."""
-        return self._inbound_nodes
-
-    @property
-    def outbound_nodes(self):
-        """The graph nodes that consume this layer's outputs."""
-        return self._outbound_nodes
-
-    def get_input_at(self, node_index):
-        return self._inbound_nodes[node_index].input_tensors
-
-    def get_output_at(self, node_index):
-        return self._inbound_nodes[node_index].outputs
-
-    def get_input_shape_at(self, node_index):
-        return self._inbound_nodes[node_index].input_shapes
-
-    def get_output_shape_at(self, node_index):
-        return self._inbound_nodes[node_index].output_shapes
-
-    @property
-    def input_mask(self):
-        return self._inbound_nodes[0].input_mask if self._inbound_nodes else None
-
-    @property
-    def output_mask(self):
-        out = self.output
-        return map_structure(lambda t: t._keras_mask, out)
-
-    def __getattr__(self, name):
-        # nn.Module turns an AttributeError raised inside a property into "no attribute";
-        # re-run the property so the caller sees Keras's own message.
-        if name in _SHAPE_PROPERTIES:
-            return getattr(type(self), name).fget(self)
-        return super().__getattr__(name)
-
-    def extra_repr(self):
-        return 'name=%r' % self.name
-
-    def __repr__(self):
-        return nn.Module.__repr__(self)
 
 
 # ------------------------------------------------------------------------- helpers
@@ -592,17 +424,6 @@ def _dedup_weights(weights):
     """Each weight once, first occurrence kept: a layer shared by nested models (tf.keras)."""
     seen = set()
     return [w for w in weights if not (id(w) in seen or seen.add(id(w)))]
-
-
-def _hooks_or_tracing():
-    """True when global module hooks or TorchScript tracing need nn.Module.__call__."""
-    return bool(_module_mod._global_forward_hooks or _module_mod._global_forward_pre_hooks
-                or _module_mod._global_backward_hooks
-                or _module_mod._global_backward_pre_hooks or torch._C._get_tracing_state())
-
-
-_SHAPE_PROPERTIES = frozenset(['input_shape', 'output_shape', 'input', 'output', 'input_mask',
-                               'output_mask'])
 
 
 def _batch_input_shape_from(kwargs):
@@ -630,12 +451,6 @@ def _get_constraint(identifier):
     return constraints.get(identifier)
 
 
-def _activity_penalty(regularizer, outputs):
-    # Keras divides the activity penalty by the batch size.
-    first = flatten(outputs)[0]
-    return regularizer(first) / first.shape[0]
-
-
 def _shape_of(x):
     if isinstance(x, torch.Tensor):
         return (None,) + tuple(x.shape[1:])
@@ -647,56 +462,6 @@ def _shape_of(x):
 def _is_shape(x):
     return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer))
                                                 for d in x)
-
-
-def _is_spec(x):
-    return isinstance(x, tuple) and len(x) == 2 and isinstance(x[1], torch.dtype)
-
-
-def _spec_tree(specs):
-    """map_structure over (shape, dtype) leaves: turn each leaf into a marker object."""
-    if _is_spec(specs):
-        return _Leaf(specs)
-    if isinstance(specs, (list, tuple)):
-        return type(specs)(_spec_tree(s) for s in specs)
-    if isinstance(specs, dict):
-        return {k: _spec_tree(v) for k, v in specs.items()}
-    return specs
-
-
-class _Leaf(tuple):
-    def __new__(cls, spec):
-        return tuple.__new__(cls, spec)
-
-
-def _leaf_map(fn, tree):
-    if isinstance(tree, _Leaf):
-        return fn(tree)
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_leaf_map(fn, t) for t in tree)
-    if isinstance(tree, dict):
-        return {k: _leaf_map(fn, v) for k, v in tree.items()}
-    return tree
-
-
-def _attach_masks(outputs, mask_specs):
-    flat_out = flatten(outputs)
-    flat_masks = _flat_specs(mask_specs)
-    if len(flat_masks) == 1 and len(flat_out) > 1:
-        flat_masks = flat_masks * len(flat_out)
-    for tensor, spec in zip(flat_out, flat_masks):
-        if spec is not None:
-            tensor._keras_mask = KerasTensor(spec[0], spec[1])
-
-
-def _flat_specs(specs):
-    if specs is None or _is_spec(specs):
-        return [specs]
-    if isinstance(specs, (list, tuple)):
-        return [leaf for s in specs for leaf in _flat_specs(s)]
-    if isinstance(specs, dict):
-        return [leaf for s in specs.values() for leaf in _flat_specs(s)]
-    return [specs]
 
 
 def _specs_for(input_spec, input_shape):
@@ -717,11 +482,3 @@ def flatten_shapes(shapes):
     elif isinstance(shapes, (list, tuple)):
         for value in shapes:
             yield from flatten_shapes(value)
-
-
-def _incompatible(layer, input_shape, error):
-    if isinstance(error, (ValueError, TypeError)) and 'incompatible with the layer' in str(error):
-        return error
-    return ValueError('Exception encountered when calling layer "%s" (type %s) on inputs of '
-                      'shape %s: %s' % (layer.name, type(layer).__name__, input_shape,
-                                        str(error).split('\n')[0]))

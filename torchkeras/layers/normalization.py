@@ -18,6 +18,7 @@ from torch import nn
 from torchkeras.graph import shape_inference
 from torchkeras.layers.basic import _serialize
 from torchkeras.layers.layer import InputSpec, Layer
+from torchkeras.ops import nn as nn_ops
 from torchkeras.saving.weight_layouts import IDENTITY, reshape_layout
 
 __all__ = ['BatchNormalization', 'LayerNormalization', 'GroupNormalization',
@@ -461,8 +462,7 @@ class UnitNormalization(Layer):
         self.axis = validate_axis(self.axis, input_shape)
 
     def call(self, inputs):
-        square_sum = inputs.square().sum(dim=self.axis, keepdim=True)
-        return inputs * torch.rsqrt(torch.clamp(square_sum, min=1e-12))
+        return nn_ops.l2_normalize(inputs, axis=self.axis)
 
     def get_config(self):
         config = super().get_config()

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras import config
-from torchkeras.layers.convolutional import (channels_to_back, channels_to_front,
-                                             normalize_padding, normalize_tuple, same_padding)
+from torchkeras.layers.conv_utils import (channels_to_back, channels_to_front,
+                                          normalize_padding, normalize_tuple, same_padding)
 from torchkeras.layers.layer import InputSpec, Layer
 
 __all__ = ['MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D', 'AveragePooling1D', 'AveragePooling2D',

@@ -8,8 +8,8 @@ import numpy as np
 import torch.nn.functional as F
 
 from torchkeras import config
-from torchkeras.layers.convolutional import (channels_to_back, channels_to_front,
-                                             normalize_tuple)
+from torchkeras.layers.conv_utils import (channels_to_back, channels_to_front,
+                                          normalize_tuple)
 from torchkeras.layers.layer import InputSpec, Layer
 
 __all__ = ['UpSampling1D', 'UpSampling2D', 'UpSampling3D', 'ZeroPadding1D', 'ZeroPadding2D',

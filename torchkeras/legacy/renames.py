@@ -20,17 +20,16 @@ the Keras 1.2.2 layer signatures; KERAS_FACTS section 9.
 import numbers
 
 from torchkeras import config
+from torchkeras.legacy.deprecation import warn_once, warn_renamed
 
 __all__ = ['RULES', 'translate', 'Renamed', 'Combined', 'Dropped', 'Keras1Positional']
 
 
 def _warn(owner, old, new):
-    from torchkeras.legacy import warn_renamed
     warn_renamed(owner, old, new)
 
 
 def _advise(owner, old, advice):
-    from torchkeras.legacy import warn_once
     warn_once((owner, old), 'Keras 1 argument `%s` of %s is deprecated; %s' % (old, owner, advice))
 
 

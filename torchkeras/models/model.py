@@ -9,6 +9,10 @@ import torch
 
 from torchkeras import config
 from torchkeras.layers.layer import Layer
+from torchkeras.saving import api, serialization
+from torchkeras.training import trainer
+from torchkeras.training.compile import steps_per_execution_or_one
+from torchkeras.utils.summary import print_summary
 
 __all__ = ['Model']
 
@@ -16,11 +20,20 @@ __all__ = ['Model']
 class Model(Layer):
     """A trainable graph of layers (or a subclass with its own ``call``)."""
 
+    _is_model = True
+    _functional_class = None  # set when functional.py defines Functional (a subclass)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The class that Model(inputs, outputs) builds makes itself known here as it is
+        # defined (functional.py imports this module, not the other way round).
+        if cls.__dict__.get('_is_graph_network'):
+            Model._functional_class = cls
+
     def __new__(cls, *args, **kwargs):
         # Model(inputs, outputs) is the functional API, as in Keras.
         if cls is Model and (args or 'inputs' in kwargs or 'input' in kwargs):
-            from torchkeras.models.functional import Functional
-            return super().__new__(Functional)
+            return super().__new__(Model._functional_class)
         return super().__new__(cls)
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
@@ -84,7 +97,6 @@ class Model(Layer):
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
         """Print tf.keras 2's summary table (see torchkeras.utils.summary)."""
-        from torchkeras.utils.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable,
                       layer_range=layer_range)
@@ -140,47 +152,36 @@ class Model(Layer):
 
     @steps_per_execution.setter
     def steps_per_execution(self, value):
-        from torchkeras.training.compile import steps_per_execution_or_one
         self._steps_per_execution = steps_per_execution_or_one(value)
 
     def compile(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.compile(self, *args, **kwargs)
 
     def fit(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.fit(self, *args, **kwargs)
 
     def evaluate(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.evaluate(self, *args, **kwargs)
 
     def predict(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.predict(self, *args, **kwargs)
 
     def train_on_batch(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.train_on_batch(self, *args, **kwargs)
 
     def test_on_batch(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.test_on_batch(self, *args, **kwargs)
 
     def predict_on_batch(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.predict_on_batch(self, *args, **kwargs)
 
     def fit_generator(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.fit_generator(self, *args, **kwargs)
 
     def evaluate_generator(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.evaluate_generator(self, *args, **kwargs)
 
     def predict_generator(self, *args, **kwargs):
-        from torchkeras.training import trainer
         return trainer.predict_generator(self, *args, **kwargs)
 
     def predict_classes(self, x, batch_size=32, verbose=0):
@@ -197,42 +198,34 @@ class Model(Layer):
 
     @property
     def metrics_names(self):
-        from torchkeras.training import trainer
         return trainer.metrics_names(self)
 
     @property
     def metrics(self):
-        from torchkeras.training import trainer
         return trainer.metrics(self)
 
     # ------------------------------------------------------------------ model I/O
     def save(self, filepath, overwrite=True, include_optimizer=True, save_format=None, **kwargs):
-        from torchkeras.saving import api
         return api.save_model(self, filepath, overwrite=overwrite,
                               include_optimizer=include_optimizer, save_format=save_format,
                               **kwargs)
 
     def save_weights(self, filepath, overwrite=True, save_format=None, **kwargs):
-        from torchkeras.saving import api
         return api.save_weights(self, filepath, overwrite=overwrite, save_format=save_format,
                                 **kwargs)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False, **kwargs):
-        from torchkeras.saving import api
         return api.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch,
                                 **kwargs)
 
     def get_config(self):
-        from torchkeras.saving import serialization
         return serialization.model_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from torchkeras.saving import serialization
         return serialization.model_from_config_dict(cls, config, custom_objects)
 
     def to_json(self, **kwargs):
-        from torchkeras.saving import serialization
         return serialization.model_to_json(self, **kwargs)
 
     def count_params(self):

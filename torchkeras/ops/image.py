@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torchkeras import config
 from torchkeras.ops.core import to_tensor
 from torchkeras.ops.dispatch import keras_op
+from torchkeras.ops.nn import same_padding
 
 __all__ = ['resize', 'extract_patches', 'affine_transform', 'rgb_to_grayscale', 'pad_images',
            'crop_images']
@@ -63,8 +64,7 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding='valid'
     if padding == 'same':
         pads = []
         for length, k, s in reversed(list(zip(x.shape[2:], size, strides))):
-            total = max((-(-length // s) - 1) * s + k - length, 0)
-            pads += [total // 2, total - total // 2]
+            pads += list(same_padding(length, k, s))
         x = F.pad(x, pads)
     channels = x.shape[1]
     patches = x.unfold(2, size[0], strides[0]).unfold(3, size[1], strides[1])

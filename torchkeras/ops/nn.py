@@ -162,13 +162,14 @@ def attach_logits(output, logits, kind):
     return output
 
 
-def recover_logits(output, from_logits, kind, fn_name):
+def recover_logits(output, from_logits, kind, fn_name, stacklevel=4):
     """tf.keras's ``backend._get_logits``: swap an activation output for its logits.
 
     Like tf.keras, whichever activation stored them: binary cross-entropy on a softmax
     output is computed from the softmax's logits as if they were sigmoid logits, and
     categorical cross-entropy on a sigmoid output from the sigmoid's logits.
-    Returns (output or logits, from_logits).
+    Returns (output or logits, from_logits); the warning points ``stacklevel`` frames up
+    (the loss function that a user called, through the op's dispatch wrapper).
     """
     logits = getattr(output, '_keras_logits', None)
     if logits is None:
@@ -177,7 +178,7 @@ def recover_logits(output, from_logits, kind, fn_name):
         # tf.keras warns and still uses the stored logits.
         warnings.warn('`%s` received `from_logits=True`, but the `output` argument was '
                       'produced by a %s activation and thus does not represent logits. '
-                      'Was this intended?' % (fn_name, kind), stacklevel=4)
+                      'Was this intended?' % (fn_name, kind), stacklevel=stacklevel)
     return logits, True
 
 
@@ -258,14 +259,20 @@ def _from_channels_first(x, data_format):
     return x if data_format == 'channels_first' else torch.movedim(x, 1, -1)
 
 
-def _same_padding(x, kernel, strides, dilation):
-    """TF's 'same': total padding max((ceil(n/s) - 1) * s + (k - 1) * d + 1 - n, 0), the
-    extra pixel at the end."""
+def same_padding(length, kernel, stride, dilation=1):
+    """TensorFlow's 'same' padding (before, after) of one axis: the odd pixel goes after."""
+    effective = (kernel - 1) * dilation + 1
+    out = -(-length // stride)
+    total = max((out - 1) * stride + effective - length, 0)
+    return total // 2, total - total // 2
+
+
+def _pad_same(x, kernel, strides, dilation, value=0.0):
+    """Pad the spatial axes of a channels-first tensor as TF's 'same' does."""
     pads = []
     for size, k, s, d in reversed(list(zip(x.shape[2:], kernel, strides, dilation))):
-        total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
-        pads += [total // 2, total - total // 2]
-    return F.pad(x, pads)
+        pads += list(same_padding(size, k, s, d))
+    return F.pad(x, pads, value=value)
 
 
 def _prepare_conv(inputs, kernel, strides, padding, data_format, dilation_rate):
@@ -278,7 +285,7 @@ def _prepare_conv(inputs, kernel, strides, padding, data_format, dilation_rate):
     if padding not in ('valid', 'same'):
         raise ValueError("`padding` must be 'valid' or 'same'. Received: padding=%r" % (padding,))
     if padding == 'same':
-        x = _same_padding(x, kernel_size, strides, dilation)
+        x = _pad_same(x, kernel_size, strides, dilation)
     return x, rank, strides, dilation, data_format
 
 
@@ -347,11 +354,7 @@ def _pool(inputs, pool_size, strides, padding, data_format, torch_pools, pad_val
     pool = _tuple(pool_size, rank, 'pool_size')
     strides = pool if strides is None else _tuple(strides, rank, 'strides')
     if padding == 'same':
-        pads = []
-        for size, k, s in reversed(list(zip(x.shape[2:], pool, strides))):
-            total = max((-(-size // s) - 1) * s + k - size, 0)
-            pads += [total // 2, total - total // 2]
-        x = F.pad(x, pads, value=pad_value)
+        x = _pad_same(x, pool, strides, (1,) * rank, pad_value)
     return x, pool, strides, data_format, torch_pools[rank]
 
 

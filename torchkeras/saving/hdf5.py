@@ -26,17 +26,13 @@ import warnings
 import numpy as np
 
 from torchkeras.saving import optimizer_state, serialization
+from torchkeras.saving.serialization import BACKEND_NAME, KERAS_VERSION
 
 __all__ = ['KERAS_VERSION', 'BACKEND_NAME', 'HDF5_OBJECT_HEADER_LIMIT', 'save_attributes',
            'load_attributes', 'legacy_weights', 'save_weights_to_group', 'is_keras2_weights',
            'weight_pairs_from_group', 'preprocess_weights_for_loading', 'save_model_to_file',
            'model_from_file', 'check_pairs', 'optimizer_values', 'restore_optimizer']
 
-# The format written is tf_keras 2.21's.  'tensorflow' tells every Keras reader (standalone
-# Keras 2.0 too, which fails on unknown names) that conv kernels are cross-correlation
-# kernels, which is what torch uses too: no kernel flipping on load.
-KERAS_VERSION = '2.21.0'
-BACKEND_NAME = 'tensorflow'
 HDF5_OBJECT_HEADER_LIMIT = 64512
 _CONV_LAYERS = ('Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose', 'ConvLSTM2D')
 # tf_keras's words when a file's optimizer state does not fit (hdf5_format.load_model_from_hdf5)

@@ -45,6 +45,12 @@ __all__ = [
     'compile_args_from_config', 'compile_from_config',
 ]
 
+# The format written is tf_keras 2.21's.  'tensorflow' tells every Keras reader (standalone
+# Keras 2.0 too, which fails on unknown names) that conv kernels are cross-correlation
+# kernels, which is what torch uses too: no kernel flipping on load.
+KERAS_VERSION = '2.21.0'
+BACKEND_NAME = 'tensorflow'
+
 # Keys older or newer Keras versions wrote into layer configs that change nothing here.
 # They are dropped only when the layer's constructor does not name them.
 _HARMLESS_KEYS = frozenset([
@@ -550,9 +556,8 @@ def _keras2_node_data(node, mapping):
 
 def model_to_json(model, **kwargs):
     """tf.keras 2's ``to_json``: {'class_name', 'config', 'keras_version', 'backend'}."""
-    from torchkeras.saving import hdf5
     payload = {'class_name': _model_class_name(model), 'config': model_config(model),
-               'keras_version': hdf5.KERAS_VERSION, 'backend': hdf5.BACKEND_NAME}
+               'keras_version': KERAS_VERSION, 'backend': BACKEND_NAME}
     return json.dumps(payload, default=json_default, **kwargs)
 
 

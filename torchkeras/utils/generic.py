@@ -1,14 +1,7 @@
 """Small helpers shared across the package: nested structures and names."""
-import re
+from torchkeras.config import to_snake_case
 
 __all__ = ['to_snake_case', 'flatten', 'map_structure', 'to_list', 'unpack_singleton']
-
-
-def to_snake_case(name):
-    """'MaxPooling2D' -> 'max_pooling2d', as Keras derives default layer names."""
-    intermediate = re.sub('(.)([A-Z][a-z0-9]+)', r'\1_\2', name)
-    insecure = re.sub('([a-z])([A-Z])', r'\1_\2', intermediate).lower()
-    return insecure if insecure[0] != '_' else 'private' + insecure
 
 
 def flatten(structure):
