@@ -26,7 +26,7 @@ def keras_home(tmp_path, monkeypatch):
 @pytest.fixture
 def fresh_deprecations(monkeypatch):
     """Forget which renamed arguments were already warned about in this process."""
-    monkeypatch.setattr(torchkeras.legacy, '_WARNED', set())
+    monkeypatch.setattr(torchkeras.legacy.deprecation, '_WARNED', set())
 
 
 # ---------------------------------------------------------------- to_categorical, normalize

@@ -10,6 +10,9 @@ import os
 import runpy
 import sys
 
+import torchkeras
+from torchkeras import importer
+
 __all__ = ['main']
 
 USAGE = """usage: python -m torchkeras SCRIPT.py [ARGS...]
@@ -26,10 +29,8 @@ def main(argv=None):
         print(USAGE)
         return 0 if argv else 2
     if argv[0] == '--version':
-        import torchkeras
         print('torchkeras', torchkeras.__version__)
         return 0
-    from torchkeras import importer
     if argv[0] == '-m':
         if len(argv) < 2:
             print(USAGE, file=sys.stderr)

@@ -4,6 +4,8 @@ Each function is the Keras formula written with torch's built-in (fused) kernels
 versions disagree, tf.keras 2 wins: ``hard_sigmoid`` is ``clip(0.2x + 0.5, 0, 1)`` (Keras 3's
 ``x/6 + 0.5`` is torch's ``hardsigmoid``, used by ``hard_silu``).
 
+The formulas that Keras 3's ops share are ``torchkeras.ops`` calls (their torch functions,
+``op.eager``, since an activation is always given a tensor).
 ``softmax`` and ``sigmoid`` keep their input on the output (``out._keras_logits``) so that a
 cross-entropy loss can recover the logits and compute the loss from them, as tf.keras does.
 """
@@ -12,6 +14,8 @@ import functools
 import torch
 import torch.nn.functional as F
 
+from torchkeras.ops import nn as nn_ops
+from torchkeras.ops import numpy as numpy_ops
 from torchkeras.ops.nn import attach_logits as _attach_logits
 
 __all__ = [
@@ -46,55 +50,56 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0, negative_slope=None):
 
 def sigmoid(x):
     """``1 / (1 + exp(-x))``; the output keeps ``x`` as ``_keras_logits``."""
-    return _attach_logits(torch.sigmoid(x), x, 'sigmoid')
+    return _attach_logits(nn_ops.sigmoid.eager(x), x, 'sigmoid')
 
 
 def tanh(x):
-    return torch.tanh(x)
+    return numpy_ops.tanh.eager(x)
 
 
 def elu(x, alpha=1.0):
     """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
-    return F.elu(x, alpha)
+    return nn_ops.elu.eager(x, alpha)
 
 
 def selu(x):
     """``scale * elu(x, alpha)`` with the self-normalizing constants (same as torch)."""
-    return F.selu(x)
+    return nn_ops.selu.eager(x)
 
 
 def softplus(x):
     """``log(exp(x) + 1)``."""
-    return F.softplus(x)
+    return nn_ops.softplus.eager(x)
 
 
 def softsign(x):
     """``x / (abs(x) + 1)``."""
-    return F.softsign(x)
+    return nn_ops.softsign.eager(x)
 
 
 def exponential(x):
-    return torch.exp(x)
+    return numpy_ops.exp.eager(x)
 
 
 def swish(x):
     """``x * sigmoid(x)`` (tf.keras name)."""
-    return F.silu(x)
+    return nn_ops.silu.eager(x)
 
 
 def silu(x):
     """``x * sigmoid(x)`` (Keras 3 name)."""
-    return F.silu(x)
+    return nn_ops.silu.eager(x)
 
 
 def gelu(x, approximate=False):
-    """Gaussian error linear unit; ``approximate=True`` is the tanh form."""
-    return F.gelu(x, approximate='tanh' if approximate else 'none')
+    """Gaussian error linear unit; ``approximate=True`` is the tanh form (the activation's
+    default is the exact form, as in tf.keras; ``keras.ops.gelu`` defaults to the tanh one)."""
+    return nn_ops.gelu.eager(x, approximate=approximate)
 
 
 def relu6(x):
     """``min(max(x, 0), 6)``."""
-    return F.relu6(x)
+    return nn_ops.relu6.eager(x)
 
 
 def leaky_relu(x, negative_slope=0.2, alpha=None):
@@ -102,16 +107,16 @@ def leaky_relu(x, negative_slope=0.2, alpha=None):
     (Keras 3, ``tf.nn.leaky_relu``); the ``LeakyReLU`` layer's default is 0.3."""
     if alpha is not None:
         negative_slope = alpha
-    return F.leaky_relu(x, negative_slope)
+    return nn_ops.leaky_relu.eager(x, negative_slope)
 
 
 def mish(x):
     """``x * tanh(softplus(x))``."""
-    return F.mish(x)
+    return nn_ops.mish.eager(x)
 
 
 def log_softmax(x, axis=-1):
-    return F.log_softmax(x, dim=axis)
+    return nn_ops.log_softmax.eager(x, axis=axis)
 
 
 def softmax(x, axis=-1):
@@ -119,13 +124,7 @@ def softmax(x, axis=-1):
     if x.dim() <= 1:
         raise ValueError('Cannot apply softmax to a tensor that is 1D. Received input of '
                          'shape %s.' % (tuple(x.shape),))
-    if isinstance(axis, int):
-        output = torch.softmax(x, dim=axis)
-    else:  # several axes: torch.softmax takes one dim, so write the stable formula out
-        axis = tuple(axis)
-        numerator = torch.exp(x - torch.amax(x, dim=axis, keepdim=True))
-        output = numerator / torch.sum(numerator, dim=axis, keepdim=True)
-    return _attach_logits(output, x, 'softmax')
+    return _attach_logits(nn_ops.softmax.eager(x, axis=axis), x, 'softmax')
 
 
 def linear(x):
@@ -134,58 +133,58 @@ def linear(x):
 
 
 def hard_sigmoid(x):
-    """tf.keras 2 (and Keras 1): ``clip(0.2 * x + 0.5, 0, 1)``."""
+    """tf.keras 2 (and Keras 1): ``clip(0.2 * x + 0.5, 0, 1)`` (``keras.ops.hard_sigmoid`` is
+    Keras 3's ``relu6(x + 3) / 6``)."""
     return torch.clamp(x * 0.2 + 0.5, 0.0, 1.0)
 
 
 def hard_silu(x):
     """Keras 3: ``x * relu6(x + 3) / 6``."""
-    return F.hardswish(x)
+    return nn_ops.hard_silu.eager(x)
 
 
 def hard_swish(x):
-    """Keras 3 alias of ``hard_silu``."""
-    return F.hardswish(x)
+    """Keras 3 alias of ``hard_silu`` (its own function, so configs keep the name)."""
+    return nn_ops.hard_silu.eager(x)
 
 
 def celu(x, alpha=1.0):
-    return F.celu(x, alpha)
+    return nn_ops.celu.eager(x, alpha)
 
 
 def glu(x, axis=-1):
     """``a * sigmoid(b)`` where ``a, b`` are the two halves of ``x`` along ``axis``."""
-    return F.glu(x, dim=axis)
+    return nn_ops.glu.eager(x, axis=axis)
 
 
 def hard_tanh(x):
-    return F.hardtanh(x)
+    return nn_ops.hard_tanh.eager(x)
 
 
 def log_sigmoid(x):
-    return F.logsigmoid(x)
+    return nn_ops.log_sigmoid.eager(x)
 
 
 def soft_shrink(x, threshold=0.5):
-    return F.softshrink(x, threshold)
+    return nn_ops.soft_shrink.eager(x, threshold)
 
 
 def hard_shrink(x, threshold=0.5):
-    return F.hardshrink(x, threshold)
+    return nn_ops.hard_shrink.eager(x, threshold)
 
 
 def tanh_shrink(x):
-    return F.tanhshrink(x)
+    return nn_ops.tanh_shrink.eager(x)
 
 
 def sparse_plus(x):
     """0 below -1, ``(x + 1)^2 / 4`` on [-1, 1], ``x`` above 1 (Keras 3)."""
-    middle = torch.square(x + 1.0) / 4.0
-    return torch.where(x <= -1.0, torch.zeros_like(x), torch.where(x < 1.0, middle, x))
+    return nn_ops.sparse_plus.eager(x)
 
 
 def squareplus(x, b=4):
     """``(x + sqrt(x^2 + b)) / 2`` (Keras 3)."""
-    return (x + torch.sqrt(torch.square(x) + b)) / 2.0
+    return nn_ops.squareplus.eager(x, b)
 
 
 _BY_NAME = {

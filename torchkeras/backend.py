@@ -112,11 +112,11 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 def argmax(x, axis=-1):
-    return ops.argmax(_t(x), axis=axis)
+    return ops.cast(ops.argmax(_t(x), axis=axis), 'int64')  # tf.argmax's int64 (Keras 3: int32)
 
 
 def argmin(x, axis=-1):
-    return ops.argmin(_t(x), axis=axis)
+    return ops.cast(ops.argmin(_t(x), axis=axis), 'int64')
 
 
 # ---------------------------------------------------------------------- element-wise

@@ -52,6 +52,7 @@ import torch
 
 from torchkeras import config
 from torchkeras.utils.progbar import Progbar
+from torchkeras.optimizers import schedules
 
 __all__ = [
     'Callback', 'CallbackList', 'BaseLogger', 'History', 'ProgbarLogger', 'EarlyStopping',
@@ -1558,7 +1559,6 @@ def _profile_range(profile_batch):
 def _scheduled_learning_rate(optimizer):
     """The current rate of an optimizer driven by a LearningRateSchedule (tf.keras logs it
     as 'learning_rate'); None for a constant rate."""
-    from torchkeras.optimizers import schedules
     schedule = getattr(optimizer, '_learning_rate', None)
     if not isinstance(schedule, schedules.LearningRateSchedule):
         return None

@@ -19,6 +19,7 @@ from torchkeras.layers.layer import Layer
 from torchkeras.layers.recurrent import (RNN, _first_mask, _fused_rnn, _name_weights_under,
                                          _path_for_mask, _run_packed, _sequence_shape,
                                          _split_initial_state, _state_sizes, _TorchRNNCell)
+from torchkeras.saving import serialization
 
 __all__ = ['Bidirectional']
 
@@ -280,7 +281,6 @@ def _recreate(layer, name, go_backwards):
 
 
 def _serialize_layer(layer):
-    from torchkeras.saving import serialization  # saving imports the layers: import late
     return serialization.serialize_layer(layer)
 
 
@@ -288,7 +288,6 @@ def _deserialize_layer(spec, custom_objects=None):
     """An RNN layer from ``{'class_name', 'config'}``: the recurrent classes or custom_objects."""
     if isinstance(spec, Layer):
         return spec
-    from torchkeras.saving import serialization
     layer = serialization.deserialize_layer(spec, custom_objects=custom_objects)
     if not isinstance(layer, RNN):
         raise ValueError('Bidirectional wraps a recurrent layer; its config names %r.'

@@ -24,6 +24,7 @@ from torchkeras.layers.basic import _serialize
 from torchkeras.layers.conv_utils import (channels_to_back, channels_to_front, is_int,
                                           normalize_padding, normalize_tuple, same_padding)
 from torchkeras.layers.layer import InputSpec, Layer
+from torchkeras.ops.nn import transpose_geometry
 from torchkeras.saving.weight_layouts import (conv_kernel, conv_transpose_kernel,
                                               depthwise_kernel, depthwise_layout)
 
@@ -240,26 +241,6 @@ class Conv3D(_Conv):
 
 
 # ------------------------------------------------------------------ Conv transpose
-def _transpose_geometry(kernel, stride, dilation, padding, output_padding):
-    """torch (padding, output_padding, crop at the end) reproducing TF's transposed conv, one axis.
-
-    Keras's output length L (``deconv_output_length``) differs from the full transposed length
-    ``(n-1)*s + k_eff`` by an amount that does not depend on n.  TF computes the gradient of a
-    forward conv of an L-long input: 'same' crops ``max(full - L, 0) // 2`` at the start, the rest
-    at the end, and zero-extends when L is longer.  torch crops ``padding`` on both sides and
-    extends by ``output_padding`` (< stride), so one extra step at the end is cropped by hand.
-    """
-    effective = (kernel - 1) * dilation + 1
-    if output_padding is None:
-        extra = max(stride - effective, 0) if padding == 'valid' else stride - effective
-    else:
-        extra = output_padding - (2 * (effective // 2) if padding == 'same' else 0)
-    start = max(-extra, 0) // 2 if padding == 'same' else 0
-    torch_output_padding = extra + 2 * start
-    crop_end = max(-torch_output_padding, 0)
-    return start, max(torch_output_padding, 0), crop_end
-
-
 class _ConvTranspose(_BaseConv):
     """Transposed convolution; kernel (k1..kN, filters, in) as Keras keeps it."""
 
@@ -296,7 +277,7 @@ class _ConvTranspose(_BaseConv):
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         paddings = [None] * self.rank if self.output_padding is None else self.output_padding
-        geometry = [_transpose_geometry(k, s, d, self.padding, p) for k, s, d, p in
+        geometry = [transpose_geometry(k, s, d, self.padding, p) for k, s, d, p in
                     zip(self.kernel_size, self.strides, self.dilation_rate, paddings)]
         self._crop_end = tuple(g[2] for g in geometry)
         self.conv = _TORCH_CONV_TRANSPOSE[self.rank](

@@ -24,6 +24,10 @@ from torchkeras.graph.keras_tensor import KerasTensor
 from torchkeras.graph.operation import Operation, output_shapes
 from torchkeras.saving.weight_layouts import IDENTITY
 from torchkeras.utils.generic import flatten, map_structure
+from torchkeras import constraints
+from torchkeras import initializers
+from torchkeras import regularizers
+from torchkeras.legacy import translate_layer_args
 
 __all__ = ['Layer', 'Weight', 'InputSpec']
 
@@ -156,7 +160,6 @@ def _translating_init(init):
         active = _TRANSLATING.__dict__.setdefault('ids', set())
         if id(self) in active:
             return init(self, *args, **kwargs)
-        from torchkeras.legacy import translate_layer_args
         args, kwargs = translate_layer_args(type(self), args, kwargs)
         active.add(id(self))
         try:
@@ -344,7 +347,6 @@ class Layer(Operation):
         weight = Weight(self, name, refs, layout, trainable,
                         _get_regularizer(regularizer), _get_constraint(constraint))
         if initializer is not None:
-            from torchkeras import initializers
             init = initializers.get(initializer)
             weight.assign(init(weight.shape, dtype=self.dtype))
         for tensor in weight.tensors:
@@ -440,14 +442,12 @@ def _batch_input_shape_from(kwargs):
 def _get_regularizer(identifier):
     if identifier is None:
         return None
-    from torchkeras import regularizers
     return regularizers.get(identifier)
 
 
 def _get_constraint(identifier):
     if identifier is None:
         return None
-    from torchkeras import constraints
     return constraints.get(identifier)
 
 

@@ -5,8 +5,8 @@ in one call: the input is reshaped to (batch * time, ...), the inner layer (any 
 whole Model) runs once, and its output is reshaped back to (batch, time, ...).  Its weights
 are the inner layer's.
 """
-
 from torchkeras.layers.layer import InputSpec, Layer
+from torchkeras.saving import serialization
 from torchkeras.utils.generic import flatten, map_structure
 
 __all__ = ['Wrapper', 'TimeDistributed', 'serialize_layer', 'deserialize_layer']
@@ -15,14 +15,12 @@ __all__ = ['Wrapper', 'TimeDistributed', 'serialize_layer', 'deserialize_layer']
 def serialize_layer(layer):
     """``{'class_name', 'config'}`` of the wrapped layer (``torchkeras.saving.serialization``:
     registered custom layers keep their registered name, Lambdas their function)."""
-    from torchkeras.saving import serialization
     return serialization.serialize_layer(layer)
 
 
 def deserialize_layer(config, custom_objects=None):
     """A layer from ``{'class_name', 'config', ...}`` in any Keras format, looking in
     ``custom_objects`` and registered objects too (``torchkeras.saving.serialization``)."""
-    from torchkeras.saving import serialization
     return serialization.deserialize_layer(config, custom_objects=custom_objects)
 
 

@@ -5,6 +5,8 @@ from torchkeras.models.model import Model
 from torchkeras.models.sequential import Sequential
 from torchkeras.layers.input_layer import Input
 from torchkeras.utils.object_registry import register_builtins as _register_builtins
+from torchkeras.saving import api
+from torchkeras.saving import serialization
 
 __all__ = ['Model', 'Sequential', 'Functional', 'Input', 'load_model', 'save_model',
            'model_from_json', 'model_from_config', 'clone_model']
@@ -15,7 +17,6 @@ _register_builtins({'Functional': Functional, 'Model': Model, 'Sequential': Sequ
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True, **kwargs):
     """Load a model saved by Keras or torchkeras (.keras zip or legacy .h5)."""
-    from torchkeras.saving import api
     return api.load_model(filepath, custom_objects=custom_objects, compile=compile,
                           safe_mode=safe_mode, **kwargs)
 
@@ -25,10 +26,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
 
 
 def model_from_json(json_string, custom_objects=None):
-    from torchkeras.saving import serialization
     return serialization.model_from_json(json_string, custom_objects=custom_objects)
 
 
 def model_from_config(config, custom_objects=None):
-    from torchkeras.saving import serialization
     return serialization.model_from_config(config, custom_objects=custom_objects)

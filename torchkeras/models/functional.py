@@ -15,6 +15,8 @@ from torchkeras.graph.keras_tensor import KerasTensor
 from torchkeras.layers.input_layer import InputLayer
 from torchkeras.models.model import Model
 from torchkeras.utils.generic import flatten, map_structure, nest_flatten
+from torchkeras import config
+from torchkeras.legacy import warn_renamed
 
 __all__ = ['Functional', 'map_graph_network', 'module_key']
 
@@ -139,7 +141,6 @@ class Functional(Model):
         self._init_graph(inputs, outputs)
 
     def _default_name(self):
-        from torchkeras import config
         return config.unique_object_name('model')
 
     def _init_graph(self, inputs, outputs):
@@ -367,11 +368,9 @@ def module_key(model, name):
 def _legacy_io(inputs, outputs, kwargs):
     """Keras 1's Model(input=..., output=...) spelling."""
     if inputs is None and 'input' in kwargs:
-        from torchkeras.legacy import warn_renamed
         warn_renamed('Model', 'input', 'inputs')
         inputs = kwargs.pop('input')
     if outputs is None and 'output' in kwargs:
-        from torchkeras.legacy import warn_renamed
         warn_renamed('Model', 'output', 'outputs')
         outputs = kwargs.pop('output')
     if inputs is None or outputs is None:

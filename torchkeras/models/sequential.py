@@ -13,6 +13,7 @@ from torchkeras.layers.layer import Layer
 from torchkeras.models.functional import Functional, module_key
 from torchkeras.models.model import Model
 from torchkeras.utils.generic import flatten
+from torchkeras import config
 
 __all__ = ['Sequential']
 
@@ -31,7 +32,6 @@ class Sequential(Functional):
             self.add(layer)
 
     def _default_name(self):
-        from torchkeras import config
         return config.unique_object_name('sequential')
 
     def add(self, layer):

@@ -26,7 +26,7 @@ __all__ = [
     'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy',
     'conv', 'depthwise_conv', 'separable_conv', 'conv_transpose', 'max_pool', 'average_pool',
     'moments', 'batch_normalization', 'normalize', 'l2_normalize', 'dot_product_attention',
-    'ctc_loss', 'attach_logits', 'recover_logits',
+    'ctc_loss', 'attach_logits', 'recover_logits', 'same_padding', 'transpose_geometry',
 ]
 
 
@@ -113,8 +113,10 @@ def _softmax_axes(x, axis):
 def softmax(x, axis=-1):
     x = to_tensor(x)
     axes = _softmax_axes(x, axis)
-    if isinstance(axes, tuple):  # several axes: normalise over all of them at once
-        return torch.exp(x - torch.logsumexp(x, dim=axes, keepdim=True))
+    if isinstance(axes, (tuple, list)):  # torch.softmax takes one dim: the stable formula
+        axes = tuple(axes)
+        numerator = torch.exp(x - torch.amax(x, dim=axes, keepdim=True))
+        return numerator / torch.sum(numerator, dim=axes, keepdim=True)
     return torch.softmax(x, dim=axes)
 
 
@@ -122,8 +124,8 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     x = to_tensor(x)
     axes = _softmax_axes(x, axis)
-    if isinstance(axes, tuple):
-        return x - torch.logsumexp(x, dim=axes, keepdim=True)
+    if isinstance(axes, (tuple, list)):
+        return x - torch.logsumexp(x, dim=tuple(axes), keepdim=True)
     return F.log_softmax(x, dim=axes)
 
 
@@ -323,6 +325,26 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return conv.eager(depthwise, pointwise_kernel, 1, 'valid', data_format, 1)
 
 
+def transpose_geometry(kernel, stride, dilation, padding, output_padding):
+    """torch (padding, output_padding, crop at the end) reproducing TF's transposed conv, one axis.
+
+    Keras's output length L (``deconv_output_length``) differs from the full transposed length
+    ``(n-1)*s + k_eff`` by an amount that does not depend on n.  TF computes the gradient of a
+    forward conv of an L-long input: 'same' crops ``max(full - L, 0) // 2`` at the start, the rest
+    at the end, and zero-extends when L is longer.  torch crops ``padding`` on both sides and
+    extends by ``output_padding`` (< stride), so one extra step at the end is cropped by hand.
+    """
+    effective = (kernel - 1) * dilation + 1
+    if output_padding is None:
+        extra = max(stride - effective, 0) if padding == 'valid' else stride - effective
+    else:
+        extra = output_padding - (2 * (effective // 2) if padding == 'same' else 0)
+    start = max(-extra, 0) // 2 if padding == 'same' else 0
+    torch_output_padding = extra + 2 * start
+    crop_end = max(-torch_output_padding, 0)
+    return start, max(torch_output_padding, 0), crop_end
+
+
 @keras_op
 def conv_transpose(inputs, kernel, strides=1, padding='valid', output_padding=None,
                    data_format=None, dilation_rate=1):
@@ -334,17 +356,14 @@ def conv_transpose(inputs, kernel, strides=1, padding='valid', output_padding=No
     strides = _tuple(strides, rank, 'strides')
     dilation = _tuple(dilation_rate, rank, 'dilation_rate')
     weight = torch.movedim(torch.movedim(kernel, -1, 0), -1, 1)  # (in, out, *spatial)
-    sizes = [(k - 1) * d + 1 for k, d in zip(kernel.shape[:rank], dilation)]
-    if padding == 'same':
-        pad = [max(size - s, 0) for size, s in zip(sizes, strides)]
-        torch_pad = [p // 2 for p in pad]
-        extra = [p - 2 * tp for p, tp in zip(pad, torch_pad)]
-    else:
-        torch_pad, extra = [0] * rank, [max(s - size, 0) for size, s in zip(sizes, strides)]
-    if output_padding is not None:
-        extra = list(_tuple(output_padding, rank, 'output_padding'))
-    out = _CONV_T[rank](x, weight, None, strides, torch_pad, extra, 1, dilation)
-    return _from_channels_first(out, data_format)
+    extras = ([None] * rank if output_padding is None
+              else _tuple(output_padding, rank, 'output_padding'))
+    geometry = [transpose_geometry(k, s, d, padding, p) for k, s, d, p in
+                zip(kernel.shape[:rank], strides, dilation, extras)]
+    out = _CONV_T[rank](x, weight, None, strides, [g[0] for g in geometry],
+                        [g[1] for g in geometry], 1, dilation)
+    crop = tuple(slice(0, out.shape[2 + i] - g[2]) for i, g in enumerate(geometry))
+    return _from_channels_first(out[(slice(None), slice(None)) + crop], data_format)
 
 
 def _pool(inputs, pool_size, strides, padding, data_format, torch_pools, pad_value):

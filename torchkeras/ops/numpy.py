@@ -415,8 +415,8 @@ def argmax(x, axis=None, keepdims=False):
     x = to_tensor(x)
     if axis is None:
         out = torch.argmax(x.reshape(-1))
-        return out.reshape([1] * x.dim()) if keepdims else out
-    return torch.argmax(x, dim=axis, keepdim=keepdims)
+        return (out.reshape([1] * x.dim()) if keepdims else out).to(torch.int32)
+    return torch.argmax(x, dim=axis, keepdim=keepdims).to(torch.int32)  # Keras 3: int32
 
 
 @keras_op
@@ -424,16 +424,16 @@ def argmin(x, axis=None, keepdims=False):
     x = to_tensor(x)
     if axis is None:
         out = torch.argmin(x.reshape(-1))
-        return out.reshape([1] * x.dim()) if keepdims else out
-    return torch.argmin(x, dim=axis, keepdim=keepdims)
+        return (out.reshape([1] * x.dim()) if keepdims else out).to(torch.int32)
+    return torch.argmin(x, dim=axis, keepdim=keepdims).to(torch.int32)  # Keras 3: int32
 
 
 @keras_op
 def argsort(x, axis=-1):
     x = to_tensor(x)
     if axis is None:
-        return torch.argsort(x.reshape(-1), stable=True)
-    return torch.argsort(x, dim=axis, stable=True)
+        return torch.argsort(x.reshape(-1), stable=True).to(torch.int32)
+    return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
 
 
 @keras_op

@@ -27,6 +27,8 @@ import numpy as np
 
 from torchkeras.saving import optimizer_state, serialization
 from torchkeras.saving.serialization import BACKEND_NAME, KERAS_VERSION
+from torchkeras import optimizers
+from torchkeras.config import __version__
 
 __all__ = ['KERAS_VERSION', 'BACKEND_NAME', 'HDF5_OBJECT_HEADER_LIMIT', 'save_attributes',
            'load_attributes', 'legacy_weights', 'save_weights_to_group', 'is_keras2_weights',
@@ -126,7 +128,6 @@ def _save_subset(group, weights):
 
 def save_weights_to_group(group, model):
     """Write the model's weights into an open h5py group, exactly as tf_keras 2.21 does."""
-    from torchkeras.config import __version__
     save_attributes(group, 'layer_names', [layer.name.encode('utf8') for layer in model.layers])
     group.attrs['backend'] = BACKEND_NAME.encode('utf8')
     group.attrs['keras_version'] = KERAS_VERSION.encode('utf8')
@@ -420,7 +421,6 @@ def _training_config(model):
     settings = serialization.compile_settings(model)
     if not settings:
         return None
-    from torchkeras import optimizers
     optimizer = settings.get('optimizer')
     config = {key: serialization.serialize_compile_value(settings.get(key))
               for key in ('loss', 'metrics', 'weighted_metrics', 'loss_weights')}

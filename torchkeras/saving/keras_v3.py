@@ -46,6 +46,10 @@ import numpy as np
 from torchkeras.saving import hdf5, optimizer_state, serialization
 from torchkeras.utils import object_registry
 from torchkeras.saving.optimizer_state import optimizer_arrays
+from torchkeras import optimizers
+from torchkeras.config import __version__
+from torchkeras.graph.keras_tensor import KerasTensor
+from torchkeras.utils.generic import map_structure
 
 __all__ = ['KERAS3_VERSION', 'to_snake_case', 'weight_entries', 'is_keras3_weights',
            'save_weights_to_h5', 'weight_pairs_from_h5', 'keras3_config', 'save_archive',
@@ -387,13 +391,10 @@ def _functional_config(model):
 
 
 def _io_refs(structure, mapping):
-    from torchkeras.utils.generic import map_structure
     return map_structure(lambda t: serialization._tensor_ref(t, mapping), structure)
 
 
 def _node_config(node, mapping):
-    from torchkeras.graph.keras_tensor import KerasTensor
-    from torchkeras.utils.generic import map_structure
 
     def tensor(value):
         if not isinstance(value, KerasTensor):
@@ -410,7 +411,6 @@ def _compile_config(model):
     settings = serialization.compile_settings(model)
     if not settings:
         return None
-    from torchkeras import optimizers
     optimizer = settings.get('optimizer')
     if optimizer is not None and not isinstance(optimizer, (str, dict)):
         optimizer = optimizers.serialize(optimizer)
@@ -532,7 +532,6 @@ def _weights_bytes(model, include_optimizer=True):
 
 def save_archive(model, fileobj, include_optimizer=True):
     """Write the ``.keras`` zip (config, metadata, weights) into a binary file object."""
-    from torchkeras.config import __version__
     config = json.dumps(keras3_config(model), default=serialization.json_default)
     metadata = json.dumps({'keras_version': KERAS3_VERSION, 'torchkeras_version': __version__,
                            'date_saved': datetime.datetime.now().strftime('%Y-%m-%d@%H:%M:%S')})

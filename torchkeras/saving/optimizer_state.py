@@ -29,6 +29,7 @@ import re
 
 import numpy as np
 import torch
+from torchkeras.optimizers import legacy
 
 __all__ = ['Unused', 'slot_array', 'layout_arrays', 'optimizer_arrays', 'is_legacy',
            'h5_layout', 'h5_variable_names', 'keras2_h5_values', 'layout_mismatch',
@@ -95,7 +96,6 @@ def optimizer_arrays(model, tf_keras=False):
 # ------------------------------------------------------------------- legacy .h5 layout
 def is_legacy(optimizer):
     """True for an OptimizerV2-style class (``torchkeras.optimizers.legacy``)."""
-    from torchkeras.optimizers import legacy
     return isinstance(optimizer, tuple(getattr(legacy, name) for name in legacy.__all__))
 
 

@@ -33,8 +33,12 @@ import warnings
 import numpy as np
 import torch
 
-from torchkeras import activations
+from torchkeras import activations, constraints, initializers, regularizers
 from torchkeras.utils import object_registry
+from torchkeras import losses, metrics, optimizers
+from torchkeras.graph.keras_tensor import KerasTensor
+from torchkeras.utils.generic import flatten
+from torchkeras.utils.generic import map_structure
 
 __all__ = [
     'serialize_layer', 'deserialize_layer', 'layer_class', 'model_config', 'model_from_config',
@@ -188,8 +192,8 @@ def normalize_layer_config(cls, config):
     return config
 
 
-_SETTING_MODULES = (('_initializer', 'initializers'), ('_regularizer', 'regularizers'),
-                    ('_constraint', 'constraints'))
+_SETTING_MODULES = (('_initializer', initializers), ('_regularizer', regularizers),
+                    ('_constraint', constraints))
 
 
 def _custom_setting(value):
@@ -209,10 +213,8 @@ def _revive_setting(key, value):
         return _custom_setting(value)
     if not isinstance(value, dict) or 'class_name' not in value:
         return value
-    for suffix, module_name in _SETTING_MODULES:
+    for suffix, module in _SETTING_MODULES:
         if key.endswith(suffix):
-            import importlib
-            module = importlib.import_module('torchkeras.' + module_name)
             try:
                 return module.deserialize(
                     value, custom_objects=object_registry.active_custom_objects())
@@ -513,7 +515,6 @@ def _functional_config(model):
 def _io_config(nested, flat, mapping):
     """A dict of inputs/outputs stays a dict of refs, as tf.keras writes it; else a list."""
     if isinstance(nested, dict):
-        from torchkeras.utils.generic import map_structure
         return map_structure(lambda t: _tensor_ref(t, mapping), nested)
     return [_tensor_ref(t, mapping) for t in flat]
 
@@ -536,8 +537,6 @@ def _call_kwargs(node):
 
 
 def _keras2_node_data(node, mapping):
-    from torchkeras.graph.keras_tensor import KerasTensor
-    from torchkeras.utils.generic import map_structure
 
     def ref(value):
         if isinstance(value, KerasTensor):
@@ -685,7 +684,6 @@ class _Reconstruction:
         index = 0 if is_input else self.node_map.get((layer_name, node_index))
         if index is None:
             raise _Pending()
-        from torchkeras.utils.generic import flatten
         return flatten(layer._inbound_nodes[index].outputs)[tensor_index]
 
     def _try_node(self, name, layer, node_data):
@@ -695,7 +693,6 @@ class _Reconstruction:
         except _Pending:
             return False
         outputs = layer(*args, **kwargs)
-        from torchkeras.utils.generic import flatten
         torch_index = flatten(outputs)[0]._keras_history.node_index
         self.node_map[(name, self.node_count[name])] = torch_index
         self.node_count[name] += 1
@@ -852,7 +849,6 @@ def _deserialize_compile_value(value, deserialize, custom_objects=None):
 
 def compile_args_from_config(config, custom_objects=None):
     """``model.compile`` arguments from a Keras 2 training_config or Keras 3 compile_config."""
-    from torchkeras import losses, metrics, optimizers
     optimizer = config.get('optimizer_config', config.get('optimizer'))
     if isinstance(optimizer, dict):
         optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects)

@@ -30,6 +30,7 @@ import warnings
 from torchkeras import config
 from torchkeras import losses as losses_module
 from torchkeras import metrics as metrics_module
+from torchkeras import mixed_precision, optimizers
 
 __all__ = ['compile', 'CompileConfig', 'OutputSpec', 'output_names_of', 'output_keys_of',
            'check_target_shape']
@@ -167,7 +168,6 @@ def compile(model, optimizer='rmsprop', loss=None, metrics=None, loss_weights=No
     if run_eagerly and jit_compile:
         raise ValueError('You cannot enable `run_eagerly` and `jit_compile` at the same time. '
                          'Received: run_eagerly=%r, jit_compile=%r' % (run_eagerly, jit_compile))
-    from torchkeras import mixed_precision, optimizers
     optimizer = optimizers.get(optimizer)
     loss_scaling = optimizer if isinstance(optimizer, mixed_precision.LossScaleOptimizer) \
         else None

@@ -63,6 +63,9 @@ from torchkeras.callbacks import CallbackList, ProgbarLogger
 from torchkeras.training import data as data_module
 from torchkeras.training.compile import check_target_shape, compile, output_keys_of
 from torchkeras.utils.generic import flatten, nest_flatten, nest_paths
+from torchkeras import mixed_precision
+from torchkeras.legacy import warn_renamed
+from torchkeras.mixed_precision import LossScaleOptimizer
 
 __all__ = ['compile', 'fit', 'evaluate', 'predict', 'train_on_batch', 'test_on_batch',
            'predict_on_batch', 'fit_generator', 'evaluate_generator', 'predict_generator',
@@ -497,7 +500,6 @@ def _concatenate(chunks, device):
 
 def _fit_legacy_kwargs(legacy, epochs):
     """Keras 1's ``fit(nb_epoch=...)``; anything else unknown is an error."""
-    from torchkeras.legacy import warn_renamed
     if 'nb_epoch' in legacy:
         warn_renamed('fit', 'nb_epoch', 'epochs')
         epochs = legacy.pop('nb_epoch')
@@ -509,7 +511,6 @@ def _fit_legacy_kwargs(legacy, epochs):
 def _take_legacy(legacy, owner, old, new, default=None):
     if old not in legacy:
         return default
-    from torchkeras.legacy import warn_renamed
     warn_renamed(owner, old, new)
     return legacy.pop(old)
 
@@ -728,7 +729,6 @@ class StepRunner:
         """Loss scaling for a LossScaleOptimizer, or under 'mixed_float16' (tf.keras wraps the
         optimizer in one with its defaults: scale 2**15, doubled every 2000 finite steps).
         One scaler per compile, so its scale carries over from one fit to the next."""
-        from torchkeras.mixed_precision import LossScaleOptimizer
         wrapper = self.config.loss_scale_optimizer
         if wrapper is None and policy.uses_loss_scaling:
             wrapper = self.config.loss_scale_optimizer = LossScaleOptimizer(self.config.optimizer)
@@ -1106,7 +1106,6 @@ def _autocast(policy, device):
 
 
 def _global_policy():
-    from torchkeras import mixed_precision
     return mixed_precision.global_policy()
 
 
