@@ -1305,7 +1305,7 @@ KIT_TRAINING_CASES = [
 
 
 @pytest.mark.parametrize('case', KIT_TRAINING_CASES)
-def test_kit_training_case(kit_dir, case):
+def test_kit_training_case(kit_dir, run_py_threads, case):
     """The kit's train checks (run.py's own code): History keys, values, evaluate, predict."""
     run = _load_kit_runner(kit_dir)
     if case not in _training_cases(kit_dir):
