@@ -13,7 +13,7 @@ import torch
 from torchkeras.ops.dispatch import is_symbolic
 from torchkeras.utils.generic import flatten, map_structure
 
-__all__ = ['infer_outputs', 'is_inferring', 'FILL_SIZES']
+__all__ = ['infer_outputs', 'is_inferring', 'real_tensors', 'FILL_SIZES']
 
 # Large, coprime sizes: fake tensors cost nothing, and a big size keeps a deep stack of
 # 'valid' convolutions and poolings from running out of length.
@@ -34,6 +34,18 @@ def _inferring():
         yield
     finally:
         _STATE.depth -= 1
+
+
+@contextlib.contextmanager
+def real_tensors():
+    """Inside a shape-inference run, make real tensors again (a sublayer built during the run
+    needs real weights); elsewhere it changes nothing."""
+    if not is_inferring():
+        yield
+        return
+    from torch._subclasses.fake_tensor import unset_fake_temporarily
+    with unset_fake_temporarily():
+        yield
 
 
 def _fake_mode():

@@ -7,14 +7,15 @@ import inspect as _inspect
 
 from torchkeras.layers.activation_layers import (ELU, LeakyReLU, PReLU, ReLU, Softmax,
                                                  ThresholdedReLU)
+from torchkeras.layers.attention import EinsumDense, MultiHeadAttention
 from torchkeras.layers.bidirectional import Bidirectional
 from torchkeras.layers.convolutional import (
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
     Convolution1DTranspose, Convolution2D, Convolution2DTranspose, Convolution3D,
     Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
     SeparableConvolution1D, SeparableConvolution2D)
-from torchkeras.layers.basic import (Activation, Dense, Dropout, Flatten, Lambda, Permute,
-                                     RepeatVector, Reshape)
+from torchkeras.layers.basic import (Activation, Dense, Dropout, Flatten, Identity, Lambda,
+                                     Permute, RepeatVector, Reshape)
 from torchkeras.layers.embedding import Embedding, Masking
 from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import InputSpec, Layer
@@ -46,6 +47,7 @@ from torchkeras.layers.merging import (Add, Average, Concatenate, Dot, Maximum, 
 __all__ = [
     'Layer', 'InputSpec', 'Input', 'InputLayer',
     'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'Permute', 'RepeatVector', 'Lambda',
+    'Identity', 'EinsumDense', 'MultiHeadAttention',
     'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot',
     'add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concatenate', 'dot',
     'Conv1D', 'Conv2D', 'Conv3D', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose',

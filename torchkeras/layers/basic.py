@@ -10,7 +10,7 @@ from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.saving.weight_layouts import DENSE_KERNEL
 
 __all__ = ['Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'Permute', 'RepeatVector',
-           'Lambda', 'positive_int']
+           'Lambda', 'Identity', 'positive_int']
 
 
 def positive_int(value, argname, layer_name):
@@ -244,3 +244,14 @@ class Lambda(Layer):
                       function_type='lambda', output_shape=self._output_shape,
                       arguments=self.arguments)
         return config
+
+
+class Identity(Layer):
+    """Returns its input unchanged (Keras 3's placeholder layer); masks pass through."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return inputs

@@ -145,6 +145,12 @@ class InputSpec:
                     fail('expected shape=%s' % (tuple(self.shape),))
 
 
+# add_weight's positional arguments in Keras 2 and in Keras 3.
+_KERAS2_ADD_WEIGHT = ('name', 'shape', 'dtype', 'initializer', 'regularizer', 'trainable',
+                      'constraint')
+_KERAS3_ADD_WEIGHT = ('shape', 'initializer', 'dtype', 'trainable', 'autocast', 'regularizer',
+                      'constraint', 'aggregation', 'name')
+
 _TRANSLATING = threading.local()
 
 
@@ -355,16 +361,35 @@ class Layer(Operation):
         self._own_weights.append(weight)
         return weight
 
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
-                   trainable=True, constraint=None, **kwargs):
-        """Keras's custom-layer API: a new tensor in Keras layout, returned for use in call()."""
+    def add_weight(self, *args, **kwargs):
+        """Keras's custom-layer API: a new tensor in Keras layout, returned for use in call().
+
+        Either Keras's argument order: Keras 2 ``add_weight(name, shape, dtype, initializer,
+        regularizer, trainable, constraint)`` or Keras 3 ``add_weight(shape, initializer,
+        dtype, trainable, autocast, regularizer, constraint, aggregation, name)``; a first
+        positional argument that is a string is a name, anything else a shape."""
+        order = (_KERAS3_ADD_WEIGHT if args and not isinstance(args[0], str)
+                 else _KERAS2_ADD_WEIGHT)
+        if len(args) > len(order):
+            raise TypeError('add_weight() takes at most %d positional arguments. Received: %d'
+                            % (len(order), len(args)))
+        for key, value in zip(order, args):
+            if key in kwargs:
+                raise TypeError('add_weight() got two values for argument %r' % (key,))
+            kwargs[key] = value
+        return self._add_weight(**kwargs)
+
+    def _add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
+                    trainable=True, constraint=None, **unused):
         if shape is None:
             raise ValueError('add_weight() needs a shape. Received: shape=None for weight %r'
                              % name)
         name = name or 'weight_%d' % len(self._own_weights)
         attr = name.replace('/', '_').replace('.', '_').replace(':', '_')
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else shape
         tensor = torch.zeros(tuple(int(d) for d in shape),
                              dtype=config.torch_dtype(dtype or self.dtype))
+        trainable = True if trainable is None else bool(trainable)
         if trainable:
             self.register_parameter(attr, nn.Parameter(tensor))
         else:
@@ -392,7 +417,9 @@ class Layer(Operation):
         if self.built:
             return
         self._check_inputs(input_shape)
-        with torch.no_grad():
+        # A sublayer first called inside another layer's symbolic run builds here: its
+        # weights are real tensors, made outside the fake-tensor mode of shape inference.
+        with shape_inference.real_tensors(), torch.no_grad():
             self.build(input_shape)
         self.built = True
         self._build_input_shape = input_shape
@@ -453,6 +480,9 @@ def _get_constraint(identifier):
 
 def _shape_of(x):
     if isinstance(x, torch.Tensor):
+        if shape_inference.is_inferring():  # the fill sizes of unknown dims stay unknown
+            return (None,) + tuple(None if d in shape_inference.FILL_SIZES else d
+                                   for d in x.shape[1:])
         return (None,) + tuple(x.shape[1:])
     if isinstance(x, np.ndarray):
         return (None,) + tuple(x.shape[1:])
