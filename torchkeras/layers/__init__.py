@@ -21,6 +21,11 @@ from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import InputSpec, Layer
 from torchkeras.layers.normalization import (BatchNormalization, GroupNormalization,
                                              LayerNormalization, UnitNormalization)
+from torchkeras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization,
+                                             Normalization, RandomBrightness, RandomContrast,
+                                             RandomCrop, RandomFlip, RandomRotation,
+                                             RandomTranslation, RandomZoom, Rescaling,
+                                             Resizing)
 from torchkeras.layers.pooling import (
     AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
     GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
@@ -48,6 +53,9 @@ __all__ = [
     'Layer', 'InputSpec', 'Input', 'InputLayer',
     'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'Permute', 'RepeatVector', 'Lambda',
     'Identity', 'EinsumDense', 'MultiHeadAttention',
+    'Rescaling', 'Normalization', 'CenterCrop', 'Resizing', 'CategoryEncoding', 'Discretization',
+    'RandomFlip', 'RandomTranslation', 'RandomRotation', 'RandomZoom', 'RandomContrast',
+    'RandomBrightness', 'RandomCrop',
     'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot',
     'add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concatenate', 'dot',
     'Conv1D', 'Conv2D', 'Conv3D', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose',

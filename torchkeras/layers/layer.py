@@ -64,8 +64,17 @@ class Weight:
 
     @property
     def value(self):
-        """The weight in Keras layout, differentiable (a view where the layout allows)."""
-        return self.layout.to_keras(*self.tensors)
+        """The weight in Keras layout, differentiable (a view where the layout allows).
+
+        A layout that is a new view of the parameter (a Dense kernel, transposed) carries
+        the parameter's gradient in Keras layout too, so ``weight.value.grad`` reads as in
+        Keras 3 on torch (custom train_steps collect ``v.value.grad``)."""
+        tensors = self.tensors
+        value = self.layout.to_keras(*tensors)
+        if value is not tensors[0] and all(t.grad is not None for t in tensors):
+            with torch.no_grad():
+                value.grad = self.layout.to_keras(*(t.grad for t in tensors))
+        return value
 
     @property
     def shape(self):

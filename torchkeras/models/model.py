@@ -31,9 +31,14 @@ class Model(Layer):
             Model._functional_class = cls
 
     def __new__(cls, *args, **kwargs):
-        # Model(inputs, outputs) is the functional API, as in Keras.
-        if cls is Model and (args or 'inputs' in kwargs or 'input' in kwargs):
-            return super().__new__(Model._functional_class)
+        # Model(inputs, outputs) is the functional API, as in Keras; a subclass called so
+        # (class MyModel(Model) with its own train_step) becomes a Functional subclass.
+        if args or 'inputs' in kwargs or 'input' in kwargs:
+            if cls is Model:
+                return super().__new__(Model._functional_class)
+            if _builds_a_graph(args, kwargs) and \
+                    not issubclass(cls, Model._functional_class):
+                _inject_functional(cls)
         return super().__new__(cls)
 
     def __init__(self, *args, name=None, trainable=True, **kwargs):
@@ -166,6 +171,21 @@ class Model(Layer):
     def predict(self, *args, **kwargs):
         return trainer.predict(self, *args, **kwargs)
 
+    # ------------------------------------------- Keras 3's subclassing contract
+    @trainer.default_step
+    def train_step(self, data):
+        """One training step on ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``);
+        returns the logs.  A subclass may write its own: ``fit`` then calls it."""
+        return trainer.default_train_step(self, data)
+
+    @trainer.default_step
+    def test_step(self, data):
+        return trainer.default_test_step(self, data)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled losses of ``y_pred`` against ``y`` plus ``self.losses``."""
+        return trainer.compute_loss(self, x, y, y_pred, sample_weight)
+
     def train_on_batch(self, *args, **kwargs):
         return trainer.train_on_batch(self, *args, **kwargs)
 
@@ -230,3 +250,22 @@ class Model(Layer):
 
     def count_params(self):
         return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+
+def _builds_a_graph(args, kwargs):
+    """Functional's arguments: KerasTensors as inputs (positional or by keyword)."""
+    first = args[0] if args else kwargs.get('inputs', kwargs.get('input'))
+    leaves = first.values() if isinstance(first, dict) else (
+        first if isinstance(first, (list, tuple)) else [first])
+    return any(hasattr(type(leaf), '__keras_op__') for leaf in leaves)
+
+
+def _inject_functional(cls):
+    """Put Functional where Model stands in ``cls``'s bases (Keras 3's
+    ``inject_functional_model_class``), so the subclass runs as a graph of layers."""
+    if cls is Model:
+        return Model._functional_class
+    if cls is object or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls

@@ -14,6 +14,7 @@ __all__ = ['resize', 'extract_patches', 'affine_transform', 'rgb_to_grayscale', 
 # Keras interpolation names -> torch's; 'bicubic' differs from tf.image's kernel (torch uses
 # a = -0.75, tf a = -0.5), so it is refused rather than computed differently.
 _TORCH_MODES = {'nearest': 'nearest', 'bilinear': 'bilinear', 'area': 'area'}
+_PADDING_MODES = {'constant': 'zeros', 'reflect': 'reflection', 'nearest': 'border'}
 
 
 def _channels_first(images, data_format):
@@ -40,7 +41,12 @@ def resize(images, size, interpolation='bilinear', antialias=False, crop_to_aspe
     if interpolation not in _TORCH_MODES:
         raise ValueError('ops.image.resize: `interpolation` must be one of %s here. Received: '
                          'interpolation=%r' % (sorted(_TORCH_MODES), interpolation))
+    if pad_to_aspect_ratio:
+        raise ValueError('ops.image.resize: `pad_to_aspect_ratio` is not supported here. '
+                         'Received: pad_to_aspect_ratio=True')
     x, batched = _channels_first(images, data_format)
+    if crop_to_aspect_ratio:
+        x = crop_to_aspect(x, (2, 3), size[0] / size[1])
     dtype = x.dtype
     x = x if x.is_floating_point() else x.float()
     mode = _TORCH_MODES[interpolation]
@@ -50,6 +56,17 @@ def resize(images, size, interpolation='bilinear', antialias=False, crop_to_aspe
         mode = 'nearest-exact'  # half-pixel centres, as tf.image
     out = F.interpolate(x, size=tuple(int(s) for s in size), mode=mode, **options)
     return _restore(out.to(dtype) if not dtype.is_floating_point else out, batched, data_format)
+
+
+def crop_to_aspect(images, axes, ratio):
+    """The largest central window of ``images`` (spatial ``axes``) with height / width =
+    ``ratio`` (Keras's crop_to_aspect_ratio)."""
+    h_axis, w_axis = axes
+    height, width = images.shape[h_axis], images.shape[w_axis]
+    crop_h = min(height, int(round(width * ratio)))
+    crop_w = min(width, int(round(height / ratio)))
+    images = images.narrow(h_axis, (height - crop_h) // 2, crop_h)
+    return images.narrow(w_axis, (width - crop_w) // 2, crop_w)
 
 
 @keras_op
@@ -80,10 +97,12 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding='valid'
 def affine_transform(images, transform, interpolation='bilinear', fill_mode='constant',
                      fill_value=0, data_format=None):
     """tf's ImageProjectiveTransform: ``transform`` rows [a0, a1, a2, b0, b1, b2, c0, c1] map
-    output (x, y) to input ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1."""
-    if fill_mode != 'constant':
-        raise ValueError("ops.image.affine_transform supports fill_mode='constant' here. "
-                         'Received: fill_mode=%r' % (fill_mode,))
+    output (x, y) to input ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1.
+    ``fill_mode`` 'constant' (``fill_value``), 'reflect' or 'nearest' (torch's grid_sample
+    padding: reflection about the border pixels' centres, or the border value)."""
+    if fill_mode not in _PADDING_MODES:
+        raise ValueError('ops.image.affine_transform: `fill_mode` must be one of %s here. '
+                         'Received: fill_mode=%r' % (sorted(_PADDING_MODES), fill_mode))
     data_format = config.standardize_data_format(data_format)
     x, batched = _channels_first(images, data_format)
     transform = to_tensor(transform, dtype=x.dtype, device=x.device).reshape(-1, 8)
@@ -97,8 +116,10 @@ def affine_transform(images, transform, interpolation='bilinear', fill_mode='con
     src_y = (b0 * xs + b1 * ys + b2) / k
     grid = torch.stack([2 * src_x / max(width - 1, 1) - 1, 2 * src_y / max(height - 1, 1) - 1],
                        dim=-1)
-    out = F.grid_sample(x - fill_value, grid, mode=interpolation if interpolation == 'nearest'
-                        else 'bilinear', padding_mode='zeros', align_corners=True) + fill_value
+    shift = fill_value if fill_mode == 'constant' else 0.0
+    out = F.grid_sample(x - shift, grid, mode=interpolation if interpolation == 'nearest'
+                        else 'bilinear', padding_mode=_PADDING_MODES[fill_mode],
+                        align_corners=True) + shift
     return _restore(out, batched, data_format)
 
 

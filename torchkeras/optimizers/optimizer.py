@@ -369,8 +369,14 @@ class Optimizer:
             self._torch.zero_grad(set_to_none=set_to_none)
 
     def apply_gradients(self, grads_and_vars):
-        """Keras API: apply explicit gradients to the given parameters (others untouched)."""
-        pairs = [(g, v) for g, v in grads_and_vars]
+        """Keras API: apply explicit gradients to the given parameters (others untouched).
+
+        A variable may be a torch Parameter or a layer's Keras ``Weight`` (its gradient in
+        Keras layout, converted to the torch layout).  A ``None`` gradient for a Weight
+        means the one the backward pass left on its parameters: Keras 3 on torch writes
+        ``[v.value.grad for v in model.trainable_weights]``, and a Weight whose Keras layout
+        is a view of the parameter (a Dense kernel, transposed) has no ``.grad`` there."""
+        pairs = [pair for g, v in grads_and_vars for pair in _parameter_gradients(g, v)]
         self.build([v for _, v in pairs])
         hidden = [(p, p.grad) for p in self._params if p.grad is not None]
         for p, _ in hidden:
@@ -937,3 +943,14 @@ def serialize(optimizer_instance):
     return {'module': getattr(optimizer_instance, '_serialization_module', 'keras.optimizers'),
             'class_name': type(optimizer_instance).__name__,
             'config': optimizer_instance.get_config(), 'registered_name': None}
+
+
+def _parameter_gradients(gradient, variable):
+    """(gradient in torch layout, torch parameter) pairs for a Parameter or a Keras Weight."""
+    tensors = getattr(variable, 'tensors', None)
+    if tensors is None or isinstance(variable, torch.Tensor):
+        return [(gradient, variable)]
+    if gradient is None:
+        return [(tensor.grad, tensor) for tensor in tensors]
+    gradient = torch.as_tensor(gradient, dtype=tensors[0].dtype, device=tensors[0].device)
+    return list(zip(variable.layout.from_keras(gradient), tensors))

@@ -577,6 +577,72 @@ def _validation_split(runner, train, validation_split, validation_data, batch_si
     return train, None
 
 
+def default_step(method):
+    """Mark Model's own train_step / test_step: a subclass that defines another one is
+    trained through it (``fit`` calls ``model.train_step(data)``, Keras 3's contract)."""
+    method.keras_default_step = True
+    return method
+
+
+def _overrides(model, name):
+    method = getattr(type(model), name, None)
+    return method is not None and not getattr(method, 'keras_default_step', False)
+
+
+def pack_data(xs, ys, ws):
+    """One batch as Keras 3 hands it to ``train_step``: ``x``, ``(x, y)`` or
+    ``(x, y, sample_weight)``; a single input or output is the tensor itself."""
+    def single(values):
+        values = [v for v in values] if values is not None else []
+        if not values or all(v is None for v in values):
+            return None
+        return values[0] if len(values) == 1 else values
+    x, y, w = single(xs), single(ys), single(ws)
+    if y is None:
+        return x if not isinstance(x, (list, tuple)) else (x,)
+    return (x, y) if w is None else (x, y, w)
+
+
+def unpack_data(data):
+    """``data`` of Keras 3's train_step -> (inputs list, targets list, weights list)."""
+    if isinstance(data, tuple) and 1 <= len(data) <= 3:
+        x, y, w = (list(data) + [None, None])[:3]
+    else:
+        x, y, w = data, None, None
+
+    def as_list(value):
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+    return as_list(x), as_list(y), as_list(w)
+
+
+def _as_list(value, count):
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value] + [None] * (count - 1)
+
+
+def _to_device_tensor(value, device):
+    tensor = value if isinstance(value, torch.Tensor) else torch.as_tensor(value)
+    return tensor if device is None or tensor.device == device else tensor.to(device)
+
+
+def default_train_step(model, data):
+    """Model.train_step: the compiled step on Keras 3's ``data``; returns the logs."""
+    runner = _runner(model, require_compiled=True)
+    runner.compiled_train_step(*unpack_data(data))
+    return runner.logs()
+
+
+def default_test_step(model, data):
+    runner = _runner(model, require_compiled=True)
+    runner.compiled_test_step(*unpack_data(data))
+    return runner.logs()
+
+
+def compute_loss(model, x=None, y=None, y_pred=None, sample_weight=None):
+    return _runner(model, require_compiled=True).compute_loss(x, y, y_pred, sample_weight)
+
+
 def _runner(model, require_compiled):
     config = getattr(model, '_compile_config', None)
     if require_compiled and config is None:
@@ -662,6 +728,9 @@ class StepRunner:
         self._scaler = None
         self._target_keys = None       # see io()
         self._target_order = None      # see _order_targets()
+        # Keras 3 subclassing: a model class that writes its own train_step / test_step
+        self._own_steps = {kind: _overrides(model, kind) for kind in ('train_step', 'test_step')}
+        self._own_logs = None          # the dict the model's own step returned last
 
     # --------------------------------------------------------------- preparation
     def begin_call(self):
@@ -845,7 +914,13 @@ class StepRunner:
 
     # ---------------------------------------------------------------- the steps
     def train_step(self, xs, ys, ws):
-        """forward -> loss -> backward -> optimizer step -> zero_grad; metrics on device."""
+        """forward -> loss -> backward -> optimizer step -> zero_grad; metrics on device
+        (or the model's own ``train_step(data)``, Keras 3's subclassing contract)."""
+        if self._own_steps['train_step']:
+            return self._own_step('train_step', xs, ys, ws)
+        return self.compiled_train_step(xs, ys, ws)
+
+    def compiled_train_step(self, xs, ys, ws):
         if not self._optimizer_ready:
             return self._first_train_step(xs, ys, ws)
         ys, ws = self._order_targets(ys, ws)
@@ -882,6 +957,11 @@ class StepRunner:
 
     def test_step(self, xs, ys, ws):
         """forward -> loss; loss and metrics accumulate (no update)."""
+        if self._own_steps['test_step']:
+            return self._own_step('test_step', xs, ys, ws)
+        return self.compiled_test_step(xs, ys, ws)
+
+    def compiled_test_step(self, xs, ys, ws):
         if not self.ready:
             self._first_batch_setup(xs)
         with torch.no_grad(), self._amp:
@@ -901,6 +981,32 @@ class StepRunner:
         with torch.no_grad(), self._amp:
             outputs, _ = self._forward(xs)
         return outputs
+
+    def _own_step(self, name, xs, ys, ws):
+        """The model's own step on Keras 3's ``data``; its returned dict is the logs."""
+        if self._forward is None:
+            self._first_batch_setup(xs)
+        logs = getattr(self.model, name)(pack_data(xs, ys, ws))
+        if not isinstance(logs, dict):
+            raise TypeError('%s.%s(data) must return a dict of logs (metric name -> value), '
+                            'as in Keras. Received: %s' % (type(self.model).__name__, name,
+                                                           type(logs).__name__))
+        self._own_logs = logs
+
+    def compute_loss(self, x, y, y_pred, sample_weight):
+        """Keras 3's ``Model.compute_loss``: the compiled losses (each output's loss times
+        its weight) plus ``model.losses``, on outputs the caller computed."""
+        outputs = [t for t in flatten(y_pred)]
+        ys, ws = _as_list(y, len(outputs)), _as_list(sample_weight, len(outputs))
+        ys = [None if t is None else _to_device_tensor(t, self.device) for t in ys]
+        ws = [None if t is None else _to_device_tensor(t, self.device) for t in ws]
+        masks = [getattr(t, '_keras_mask', None) for t in outputs]
+        if not self.ready:
+            ys, ws = self._first_outputs(outputs, ys, ws)
+        else:
+            ys, ws = self._order_targets(ys, ws)
+        total, _ = self._losses(outputs, masks, ys, ws)
+        return total
 
     # --------------------------------------------------------------- pieces
     def _losses(self, outputs, masks, ys, ws):
@@ -987,9 +1093,15 @@ class StepRunner:
             tracker.reset_state()
         for _, _, metric, _ in self._metric_entries or ():
             metric.reset_state()
+        self._own_logs = None
+        if any(self._own_steps.values()):  # Keras 3 resets model.metrics every epoch
+            for metric in self.model.metrics:
+                metric.reset_state()
 
     def logs(self):
         """Running means as 0-d tensors (no sync), in History order."""
+        if self._own_logs is not None:
+            return dict(self._own_logs)
         logs = {name: tracker.result() for name, tracker in self.trackers}
         for name, _, metric, _ in self._metric_entries or ():
             logs[name] = metric.result()
