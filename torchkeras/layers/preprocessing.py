@@ -96,7 +96,8 @@ class Normalization(Layer):
         self.adapted = self.input_mean is not None
         if self.adapted:  # given statistics are constants, not weights (Keras: 0 params)
             for name, value in (('mean', self.input_mean), ('variance', self.input_variance)):
-                tensor = torch.as_tensor(np.array(np.broadcast_to(value, shape)), dtype=torch.float32)
+                array = np.array(np.broadcast_to(value, shape), dtype=np.float32)
+                tensor = torch.as_tensor(array)
                 self.register_buffer(name, tensor.clone(), persistent=False)
             return
         for name in ('mean', 'variance'):
