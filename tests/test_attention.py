@@ -12,6 +12,7 @@ import torch
 import torchkeras
 from torchkeras import layers
 from layer_harness import run_layer_test
+import attention_cases
 import keras3_models
 
 DATA = os.path.join(os.path.dirname(__file__), 'data', 'keras3')
@@ -188,3 +189,48 @@ def test_identity_passes_values_and_masks():
     assert out.shape == (None, 3) and out._keras_mask is not None
     x = torch.randn(2, 3)
     torch.testing.assert_close(layers.Identity()(x), x)
+
+
+# ------------------------------------------------------ Attention and AdditiveAttention
+ATTENTION_CASES, ATTENTION_INPUTS = attention_cases.CASES, attention_cases.inputs()
+ATTENTION_REFERENCE = np.load(os.path.join(DATA, 'attention_reference.npz'))
+
+
+@pytest.mark.parametrize('case', ATTENTION_CASES, ids=[c[0] for c in ATTENTION_CASES])
+def test_attention_layers_match_keras3(case):
+    case_id, class_name, kwargs, call_kwargs, weights = case
+    arrays = {k: torch.as_tensor(v) for k, v in ATTENTION_INPUTS.items()}
+    layer = getattr(layers, class_name)(**kwargs)
+    call_kwargs = dict(call_kwargs)
+    if call_kwargs.pop('masks', False):
+        call_kwargs['mask'] = [arrays['query_mask'], arrays['value_mask']]
+    inputs = [arrays['query'], arrays['value'], arrays['key']]
+    layer.build([tuple(t.shape) for t in inputs])
+    if weights is not None:
+        layer.set_weights([np.asarray(w, dtype='float32') for w in weights])
+    result, scores = layer(inputs, return_attention_scores=True, **call_kwargs)
+    np.testing.assert_allclose(result.detach().numpy(), ATTENTION_REFERENCE[case_id],
+                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(scores.detach().numpy(), ATTENTION_REFERENCE[case_id + '/scores'],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_attention_in_a_functional_graph_takes_masks_from_embeddings():
+    query_ids, value_ids = torchkeras.Input((3,)), torchkeras.Input((5,))
+    embed = layers.Embedding(10, 4, mask_zero=True)
+    attended = layers.Attention()([embed(query_ids), embed(value_ids)])
+    model = torchkeras.Model([query_ids, value_ids], attended)
+    q, v = torch.tensor([[1, 2, 0]]), torch.tensor([[3, 4, 5, 0, 0]])
+    out = model([q, v])
+    direct = layers.Attention()([embed(q), embed(v)], mask=[q != 0, v != 0])
+    torch.testing.assert_close(out, direct)
+    assert float(out[0, 2].detach().abs().sum()) == 0.0  # a masked query step: zeros
+
+
+def test_attention_layers_need_a_list_and_known_modes():
+    with pytest.raises(ValueError, match='list of inputs'):
+        layers.Attention()(torchkeras.Input((3, 4)))
+    with pytest.raises(ValueError, match='score_mode'):
+        layers.Attention(score_mode='general')
+    config = layers.AdditiveAttention(dropout=0.1).get_config()
+    assert 'score_mode' not in config and config['use_scale'] is True

@@ -662,6 +662,18 @@ CONSTRUCT = {
     'AtrousConvolution2D': dict(filters=2, kernel_size=3, dilation_rate=2),
     'Deconvolution2D': dict(filters=2, kernel_size=3),
     'StackedRNNCells': lambda: dict(cells=[layers.LSTMCell(2), layers.LSTMCell(3)]),
+    # attention and preprocessing
+    'EinsumDense': dict(equation='ab,bc->ac', output_shape=3, bias_axes='c'),
+    'MultiHeadAttention': dict(num_heads=2, key_dim=3, dropout=0.1),
+    'Rescaling': dict(scale=0.5, offset=1.0), 'CenterCrop': dict(height=2, width=3),
+    'Resizing': dict(height=4, width=5, interpolation='nearest'),
+    'CategoryEncoding': dict(num_tokens=4, output_mode='count'),
+    'Discretization': dict(bin_boundaries=[0.0, 1.0]),
+    'Normalization': dict(mean=[1.0, 2.0], variance=[1.0, 4.0]),
+    'RandomTranslation': dict(height_factor=0.1, width_factor=0.2, seed=3),
+    'RandomRotation': dict(factor=0.1), 'RandomZoom': dict(height_factor=0.2),
+    'RandomContrast': dict(factor=0.2), 'RandomBrightness': dict(factor=0.2),
+    'RandomCrop': dict(height=2, width=2),
 }
 
 

@@ -7,7 +7,8 @@ import inspect as _inspect
 
 from torchkeras.layers.activation_layers import (ELU, LeakyReLU, PReLU, ReLU, Softmax,
                                                  ThresholdedReLU)
-from torchkeras.layers.attention import EinsumDense, MultiHeadAttention
+from torchkeras.layers.attention import (AdditiveAttention, Attention, EinsumDense,
+                                         MultiHeadAttention)
 from torchkeras.layers.bidirectional import Bidirectional
 from torchkeras.layers.convolutional import (
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
@@ -52,7 +53,7 @@ from torchkeras.layers.merging import (Add, Average, Concatenate, Dot, Maximum, 
 __all__ = [
     'Layer', 'InputSpec', 'Input', 'InputLayer',
     'Dense', 'Activation', 'Dropout', 'Flatten', 'Reshape', 'Permute', 'RepeatVector', 'Lambda',
-    'Identity', 'EinsumDense', 'MultiHeadAttention',
+    'Identity', 'EinsumDense', 'MultiHeadAttention', 'Attention', 'AdditiveAttention',
     'Rescaling', 'Normalization', 'CenterCrop', 'Resizing', 'CategoryEncoding', 'Discretization',
     'RandomFlip', 'RandomTranslation', 'RandomRotation', 'RandomZoom', 'RandomContrast',
     'RandomBrightness', 'RandomCrop',

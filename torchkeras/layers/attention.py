@@ -1,4 +1,4 @@
-"""Attention layers: EinsumDense and MultiHeadAttention.
+"""Attention layers: EinsumDense, MultiHeadAttention, Attention and AdditiveAttention.
 
 ``EinsumDense(equation, output_shape, bias_axes)`` is a dense layer written as an einsum of
 the input with a kernel whose shape the equation decides (Keras's shape analysis, below).
@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 
 from torchkeras import activations
-from torchkeras.layers.basic import _serialize
+from torchkeras.layers.basic import kernel_bias_config
 from torchkeras.layers.layer import Layer
 
-__all__ = ['EinsumDense', 'MultiHeadAttention']
+__all__ = ['EinsumDense', 'MultiHeadAttention', 'Attention', 'AdditiveAttention']
 
 _LARGE_NEGATIVE = -1e9  # Keras's masked-softmax adder for float32
 
@@ -151,13 +151,7 @@ class EinsumDense(Layer):
         config.update(
             output_shape=self.partial_output_shape, equation=self.equation,
             activation=activations.serialize(self.activation), bias_axes=self.bias_axes,
-            kernel_initializer=_serialize('initializers', self.kernel_initializer),
-            bias_initializer=_serialize('initializers', self.bias_initializer),
-            kernel_regularizer=_serialize('regularizers', self.kernel_regularizer),
-            bias_regularizer=_serialize('regularizers', self.bias_regularizer),
-            activity_regularizer=_serialize('regularizers', self.activity_regularizer),
-            kernel_constraint=_serialize('constraints', self.kernel_constraint),
-            bias_constraint=_serialize('constraints', self.bias_constraint))
+            **kernel_bias_config(self))
         return config
 
 
@@ -201,17 +195,19 @@ class MultiHeadAttention(Layer):
         self._output_shape = output_shape
         self.attention_axes = attention_axes
         self.seed = seed
-        self._settings = dict(kernel_initializer=kernel_initializer,
-                              bias_initializer=bias_initializer,
-                              kernel_regularizer=kernel_regularizer,
-                              bias_regularizer=bias_regularizer,
-                              kernel_constraint=kernel_constraint,
-                              bias_constraint=bias_constraint)
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
 
     def _dense(self, equation, output_shape, bias_axes, name):
         return EinsumDense(equation, output_shape=output_shape,
                            bias_axes=bias_axes if self.use_bias else None, name=name,
-                           **self._settings)
+                           kernel_initializer=self.kernel_initializer,
+                           bias_initializer=self.bias_initializer,
+                           kernel_regularizer=self.kernel_regularizer,
+                           bias_regularizer=self.bias_regularizer,
+                           kernel_constraint=self.kernel_constraint,
+                           bias_constraint=self.bias_constraint)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         pending = getattr(self, '_pending_shapes', None) or [None, None]
@@ -291,10 +287,7 @@ class MultiHeadAttention(Layer):
                       dropout=self.dropout, use_bias=self.use_bias,
                       output_shape=self._output_shape, attention_axes=self.attention_axes,
                       seed=self.seed)
-        for key, value in self._settings.items():
-            kind = key.split('_', 1)[1] + 's'  # 'initializers', 'regularizers', 'constraints'
-            config[key] = _serialize(kind, value)
-        config['activity_regularizer'] = _serialize('regularizers', self.activity_regularizer)
+        config.update(kernel_bias_config(self))
         return config
 
 
@@ -334,3 +327,116 @@ def _attention_with_scores(q, k, v, mask, rate, key_dim):
     scores = torch.softmax(scores, dim=-1)
     probs = F.dropout(scores, rate) if rate else scores
     return torch.matmul(probs, v), scores
+
+
+# ------------------------------------------------------- dot-product and additive attention
+class Attention(Layer):
+    """Keras's dot-product attention: ``layer([query, value(, key)])``.
+
+    Scores are ``query @ key^T`` (times a learned scalar ``scale`` with ``use_scale``), or
+    with ``score_mode='concat'`` ``concat_score_weight * sum(tanh(scale * (q + k)), -1)``;
+    masked value steps get ``-1e9``, the softmax weights ``value``, and masked query steps
+    give zeros.  ``return_attention_scores`` also returns the weights.
+    """
+
+    def __init__(self, use_scale=False, score_mode='dot', dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if score_mode not in ('dot', 'concat'):
+            raise ValueError("Attention: `score_mode` must be 'dot' or 'concat'. Received: "
+                             'score_mode=%r' % (score_mode,))
+        if not 0 <= dropout < 1:
+            raise ValueError('Attention: `dropout` must be in [0, 1). Received: dropout=%r'
+                             % (dropout,))
+        self.supports_masking = True
+        self.use_scale, self.score_mode = bool(use_scale), score_mode
+        self.dropout, self.seed = float(dropout), seed
+
+    def build(self, input_shape):
+        _check_attention_inputs(self, input_shape)
+        self.scale = self.add_weight('scale', (), initializer='ones') if self.use_scale else None
+        self.concat_score_weight = (self.add_weight('concat_score_weight', (),
+                                                    initializer='ones')
+                                    if self.score_mode == 'concat' else None)
+
+    def _scores(self, query, key):
+        if self.score_mode == 'dot':
+            scores = torch.matmul(query, key.transpose(-2, -1))
+            return scores * self.scale if self.scale is not None else scores
+        summed = query.unsqueeze(-2) + key.unsqueeze(-3)
+        if self.scale is not None:
+            summed = self.scale * summed
+        return self.concat_score_weight * torch.sum(torch.tanh(summed), dim=-1)
+
+    def call(self, inputs, mask=None, training=None, return_attention_scores=False,
+             use_causal_mask=False):
+        query, value, key = _unpack_attention(self, inputs)
+        query_mask, value_mask = (list(mask) + [None, None])[:2] if mask is not None \
+            else (None, None)
+        scores = self._scores(query, key)
+        keep = None if value_mask is None else value_mask.bool().unsqueeze(-2)
+        if use_causal_mask:
+            causal = torch.tril(torch.ones(scores.shape[-2:], dtype=torch.bool,
+                                           device=scores.device))
+            keep = causal if keep is None else keep & causal
+        if keep is not None:
+            scores = scores - 1e9 * (~keep).to(scores.dtype)
+        weights = torch.softmax(scores, dim=-1)
+        dropped = F.dropout(weights, self.dropout) if training and self.dropout else weights
+        result = torch.matmul(dropped, value)
+        if query_mask is not None:
+            result = result * query_mask.unsqueeze(-1).to(result.dtype)
+        return (result, weights) if return_attention_scores else result
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or mask[0] is None:
+            return None
+        return mask[0]  # the query's mask, as Keras
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(use_scale=self.use_scale, score_mode=self.score_mode,
+                      dropout=self.dropout, seed=self.seed)
+        return config
+
+
+class AdditiveAttention(Attention):
+    """Bahdanau-style attention: scores ``sum(scale * tanh(q + k), -1)``, ``scale`` a learned
+    vector of the feature size (with ``use_scale``, the default)."""
+
+    def __init__(self, use_scale=True, dropout=0.0, seed=None, **kwargs):
+        kwargs.pop('score_mode', None)
+        super().__init__(use_scale=use_scale, dropout=dropout, seed=seed, **kwargs)
+
+    def build(self, input_shape):
+        _check_attention_inputs(self, input_shape)
+        dim = input_shape[0][-1]
+        self.scale = (self.add_weight('scale', (dim,), initializer='glorot_uniform')
+                      if self.use_scale else None)
+
+    def _scores(self, query, key):
+        summed = torch.tanh(query.unsqueeze(-2) + key.unsqueeze(-3))
+        if self.scale is not None:
+            summed = self.scale * summed
+        return torch.sum(summed, dim=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        del config['score_mode']
+        return config
+
+
+def _check_attention_inputs(layer, input_shape):
+    if not (isinstance(input_shape, (list, tuple)) and input_shape and
+            isinstance(input_shape[0], (list, tuple)) and 2 <= len(input_shape) <= 3):
+        raise ValueError('%s layer must be called on a list of inputs, namely [query, value] '
+                         'or [query, value, key]. Received: input shape %s'
+                         % (type(layer).__name__, input_shape))
+
+
+def _unpack_attention(layer, inputs):
+    if not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3:
+        raise ValueError('%s layer must be called on a list of inputs, namely [query, value] '
+                         'or [query, value, key].' % type(layer).__name__)
+    query, value = inputs[0], inputs[1]
+    key = inputs[2] if len(inputs) == 3 else value
+    return query, value, key

@@ -64,15 +64,20 @@ class Dense(Layer):
     def get_config(self):
         config = super().get_config()
         config.update(units=self.units, activation=activations.serialize(self.activation),
-                      use_bias=self.use_bias,
-                      kernel_initializer=_serialize('initializers', self.kernel_initializer),
-                      bias_initializer=_serialize('initializers', self.bias_initializer),
-                      kernel_regularizer=_serialize('regularizers', self.kernel_regularizer),
-                      bias_regularizer=_serialize('regularizers', self.bias_regularizer),
-                      activity_regularizer=_serialize('regularizers', self.activity_regularizer),
-                      kernel_constraint=_serialize('constraints', self.kernel_constraint),
-                      bias_constraint=_serialize('constraints', self.bias_constraint))
+                      use_bias=self.use_bias, **kernel_bias_config(self))
         return config
+
+
+def kernel_bias_config(layer):
+    """The config entries of a layer's kernel/bias initializers, regularizers and constraints
+    (and its activity regularizer), as Keras writes them."""
+    return dict(kernel_initializer=_serialize('initializers', layer.kernel_initializer),
+                bias_initializer=_serialize('initializers', layer.bias_initializer),
+                kernel_regularizer=_serialize('regularizers', layer.kernel_regularizer),
+                bias_regularizer=_serialize('regularizers', layer.bias_regularizer),
+                activity_regularizer=_serialize('regularizers', layer.activity_regularizer),
+                kernel_constraint=_serialize('constraints', layer.kernel_constraint),
+                bias_constraint=_serialize('constraints', layer.bias_constraint))
 
 
 _SETTING_MODULES = {'initializers': initializers, 'regularizers': regularizers,
