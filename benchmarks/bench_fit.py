@@ -1,12 +1,12 @@
 """fit() against a hand-written PyTorch loop on the same architecture and data.
 
     python benchmarks/bench_fit.py [--device cpu|cuda] [--epochs 3] [--batch-size 32]
-                                   [--samples 10000] [--models mlp,convnet,lstm]
+                                   [--samples 10000] [--models mlp,convnet,lstm,transformer]
                                    [--verbose 0] [--jit] [--stat min|median] [--threads N]
 
 For each model, the seconds per epoch of ``model.fit(x, y, batch_size, verbose)`` (torchkeras)
 and of the loop a PyTorch user writes by hand for the same layers (``nn.Linear`` / ``nn.Conv2d``
-/ ``nn.LSTM``)::
+/ ``nn.LSTM`` / ``nn.MultiheadAttention``)::
 
     for each epoch: perm = randperm(N)
         for each batch: out = net(x[idx]); loss = F.cross_entropy(out, y[idx])
@@ -85,7 +85,66 @@ def lstm(n):
     return model, _LSTMNet(), x, lambda t: t
 
 
-MODELS = {'mlp': mlp, 'convnet': convnet, 'lstm': lstm}
+SEQ, WIDTH, HEADS, FFN = 128, 256, 4, 512
+
+
+class _EncoderBlock(nn.Module):
+    """The transformer encoder block a PyTorch user writes: nn.MultiheadAttention (SDPA
+    inside), residual + LayerNorm, a ReLU feed-forward, residual + LayerNorm."""
+
+    def __init__(self):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(WIDTH, HEADS, batch_first=True)
+        self.norm1 = nn.LayerNorm(WIDTH, eps=1e-6)
+        self.ffn = nn.Sequential(nn.Linear(WIDTH, FFN), nn.ReLU(), nn.Linear(FFN, WIDTH))
+        self.norm2 = nn.LayerNorm(WIDTH, eps=1e-6)
+        self.out = nn.Linear(WIDTH, N_CLASSES)
+
+    def forward(self, x):
+        x = self.norm1(x + self.attention(x, x, x, need_weights=False)[0])
+        x = self.norm2(x + self.ffn(x))
+        return self.out(x.mean(dim=1))
+
+
+class _SDPAttention(nn.Module):
+    """Self-attention written out: one packed q/k/v Linear, scaled_dot_product_attention."""
+
+    def __init__(self):
+        super().__init__()
+        self.qkv = nn.Linear(WIDTH, 3 * WIDTH)
+        self.proj = nn.Linear(WIDTH, WIDTH)
+
+    def forward(self, x, *_, **__):
+        batch, steps, _ = x.shape
+        q, k, v = self.qkv(x).view(batch, steps, 3, HEADS, WIDTH // HEADS).permute(
+            2, 0, 3, 1, 4)
+        out = F.scaled_dot_product_attention(q, k, v)
+        return (self.proj(out.transpose(1, 2).reshape(batch, steps, WIDTH)),)
+
+
+def transformer(n, raw_attention=None):
+    """One encoder block (MultiHeadAttention 4 x 64 + FFN 512) over 128 steps of 256 features,
+    mean-pooled -> Dense(10); run it with --batch-size 64."""
+    inputs = torchkeras.Input((SEQ, WIDTH))
+    attended = layers.MultiHeadAttention(num_heads=HEADS, key_dim=WIDTH // HEADS)(inputs, inputs)
+    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([inputs, attended]))
+    ffn = layers.Dense(WIDTH)(layers.Dense(FFN, activation='relu')(x))
+    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, ffn]))
+    outputs = layers.Dense(N_CLASSES, activation='softmax')(layers.GlobalAveragePooling1D()(x))
+    x_data = np.random.rand(n, SEQ, WIDTH).astype('float32')
+    block = _EncoderBlock()
+    if raw_attention is not None:
+        block.attention = raw_attention
+    return torchkeras.Model(inputs, outputs), block, x_data, lambda t: t
+
+
+def transformer_sdpa(n):
+    """The same block against a raw loop whose attention is the SDPA module above."""
+    return transformer(n, _SDPAttention())
+
+
+MODELS = {'mlp': mlp, 'convnet': convnet, 'lstm': lstm, 'transformer': transformer,
+          'transformer_sdpa': transformer_sdpa}
 
 
 # ------------------------------------------------------------------------ timing
