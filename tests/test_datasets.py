@@ -12,8 +12,8 @@ import pytest
 import torchkeras.legacy
 
 from torchkeras import config
-from torchkeras.datasets import (boston_housing, cifar10, fashion_mnist, imdb, mnist, pima,
-                                 reuters)
+from torchkeras.datasets import (boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist,
+                                 pima, reuters)
 
 
 @pytest.fixture
@@ -294,3 +294,25 @@ def test_pima_csv_is_the_seeded_generator_output(tmp_path):
     pima.write_csv(tmp_path / 'copy.csv', rows)
     with open(pima.DATA_PATH) as f:
         assert (tmp_path / 'copy.csv').read_text() == f.read()
+
+
+def test_cifar100_reads_fine_and_coarse_labels(datasets_dir):
+    folder = datasets_dir / 'cifar-100-python'
+    folder.mkdir()
+    for name, n, offset in (('train', 4, 1), ('test', 2, 0)):
+        batch = {b'fine_labels': list(range(90, 90 + n)), b'coarse_labels': list(range(n)),
+                 b'data': _cifar_images(n, offset).reshape(n, 3072)}
+        with open(folder / name, 'wb') as f:
+            pickle.dump(batch, f, protocol=2)
+    (xt, yt), (xs, ys) = cifar100.load_data()
+    assert xt.shape == (4, 32, 32, 3) and xs.shape == (2, 32, 32, 3)
+    assert yt[:, 0].tolist() == [90, 91, 92, 93] and yt.dtype == np.uint8
+    (_, coarse), _ = cifar100.load_data(label_mode='coarse')
+    assert coarse[:, 0].tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match='label_mode'):
+        cifar100.load_data(label_mode='medium')
+
+
+def test_cifar100_missing_file_names_it(datasets_dir):
+    with pytest.raises(FileNotFoundError, match='cifar100.load_data'):
+        cifar100.load_data()

@@ -23,7 +23,7 @@ __all__ = [
     'set_image_data_format', 'image_dim_ordering', 'set_image_dim_ordering',
     'standardize_data_format', 'torch_dtype', 'dtype_name', 'default_device',
     'set_default_device', 'get_uid', 'unique_object_name', 'fresh_name_uids', 'clear_session',
-    'to_snake_case', 'set_random_seed', 'global_seed', 'backend',
+    'to_snake_case', 'set_random_seed', 'backend',
 ]
 
 
@@ -198,23 +198,12 @@ def to_snake_case(name):
     return insecure if insecure[0] != '_' else 'private' + insecure
 
 
-_GLOBAL_SEED = None
-
-
 def set_random_seed(seed):
-    """Seed Python, NumPy and torch (CPU and CUDA) at once, as keras.utils.set_random_seed.
-
-    The seed is also kept as the global seed from which ``torchkeras.random``'s
-    SeedGenerators without an explicit seed start (Keras 3 does the same)."""
-    global _GLOBAL_SEED
+    """Seed Python, NumPy and torch (CPU and CUDA) at once, as keras.utils.set_random_seed;
+    ``torchkeras.random``'s unseeded SeedGenerators draw their seeds from Python's ``random``,
+    so they follow too."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError('Expected `seed` argument to be an integer. Received: seed=%r' % (seed,))
-    _GLOBAL_SEED = int(seed)
-    _py_random.seed(_GLOBAL_SEED)
-    np.random.seed(_GLOBAL_SEED)
-    torch.manual_seed(_GLOBAL_SEED)
-
-
-def global_seed():
-    """The seed last given to ``set_random_seed``, or None."""
-    return _GLOBAL_SEED
+    _py_random.seed(int(seed))
+    np.random.seed(int(seed))
+    torch.manual_seed(int(seed))

@@ -3,9 +3,12 @@
 As in Keras 3, ``seed`` may be None (torch's global generator, which
 ``keras.utils.set_random_seed`` seeds), an int (the same draw every call with that seed) or
 a :class:`SeedGenerator` (a new draw on each call, reproducible from its starting seed).
-A ``SeedGenerator()`` made without a seed starts from the global seed of ``set_random_seed``
-when one was set, so a script that seeds once gets the same numbers on every run.
+A ``SeedGenerator()`` made without a seed draws its starting seed from Python's ``random``
+(as Keras 3's ``make_default_seed``), which ``keras.utils.set_random_seed`` seeds, so a
+script that seeds once gets the same numbers on every run.
 """
+import random as python_random
+
 import numpy as np
 import torch
 
@@ -14,8 +17,6 @@ from torchkeras.ops.core import to_tensor
 
 __all__ = ['SeedGenerator', 'normal', 'uniform', 'truncated_normal', 'randint', 'shuffle',
            'dropout', 'categorical', 'gamma', 'binomial', 'beta', 'make_generator']
-
-_UNSEEDED_COUNT = [0]  # SeedGenerators made without a seed, for distinct streams
 
 
 class SeedGenerator:
@@ -27,10 +28,7 @@ class SeedGenerator:
             raise ValueError('SeedGenerator: `seed` must be an integer or None. Received: '
                              'seed=%r' % (seed,))
         if seed is None:
-            base = config.global_seed()
-            _UNSEEDED_COUNT[0] += 1
-            seed = (int(torch.randint(0, 2 ** 31 - 1, ()).item()) if base is None
-                    else base + 7919 * _UNSEEDED_COUNT[0])
+            seed = python_random.randint(1, int(1e9))
         self.name = name or 'seed_generator'
         self.initial_seed = int(seed)
         self.state = int(seed)

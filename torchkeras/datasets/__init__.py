@@ -5,7 +5,8 @@ Each loader reads the file Keras itself caches under ``$KERAS_HOME/datasets`` (d
 ``FileNotFoundError`` naming the file and the folder.  ``pima`` is a synthetic Pima Indians
 diabetes table bundled with the package.
 """
-from torchkeras.datasets import (boston_housing, cifar10, fashion_mnist, imdb, mnist, pima,
-                                 reuters)
+from torchkeras.datasets import (boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist,
+                                 pima, reuters)
 
-__all__ = ['boston_housing', 'cifar10', 'fashion_mnist', 'imdb', 'mnist', 'pima', 'reuters']
+__all__ = ['boston_housing', 'cifar10', 'cifar100', 'fashion_mnist', 'imdb', 'mnist', 'pima',
+           'reuters']

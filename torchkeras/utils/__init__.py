@@ -1,11 +1,11 @@
 """Keras utilities (``keras.utils``): data helpers, Sequence, summaries, plotting."""
-import random
-
-import numpy as np
-import torch
-
+from torchkeras.config import set_random_seed
 from torchkeras.utils import data_utils, generic, np_utils, vis_utils
 from torchkeras.utils.data_utils import Sequence, get_file, pad_sequences
+from torchkeras.utils.dataset_utils import (image_dataset_from_directory,
+                                            text_dataset_from_directory,
+                                            timeseries_dataset_from_array)
+from torchkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from torchkeras.utils.generic import to_list
 from torchkeras.utils.np_utils import normalize, to_categorical
 from torchkeras.utils.summary import print_summary
@@ -21,13 +21,6 @@ __all__ = ['Sequence', 'PyDataset', 'get_file', 'pad_sequences', 'to_categorical
            'print_summary', 'set_random_seed', 'to_list', 'data_utils', 'generic', 'np_utils',
            'plot_model', 'model_to_dot', 'vis_utils', 'CustomObjectScope',
            'custom_object_scope', 'get_custom_objects', 'get_registered_name',
-           'get_registered_object', 'register_keras_serializable']
-
-
-def set_random_seed(seed):
-    """Seed Python, NumPy and torch (CPU and CUDA) at once, as keras.utils.set_random_seed."""
-    if not isinstance(seed, int):
-        raise ValueError('Expected `seed` argument to be an integer. Received: seed=%r' % (seed,))
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+           'get_registered_object', 'register_keras_serializable', 'image_dataset_from_directory',
+           'text_dataset_from_directory', 'timeseries_dataset_from_array', 'load_img',
+           'img_to_array', 'array_to_img', 'save_img']
