@@ -109,6 +109,20 @@ def test_squeeze_of_a_non_unit_axis_names_the_axis():
         ops.squeeze(torch.ones(2, 3), axis=1)
 
 
+@pytest.mark.parametrize('call, words', [
+    (lambda: ops.sum(torch.ones(2, 3), axis=4), ['ops.sum', 'out of range', '(2, 3)']),
+    (lambda: ops.matmul(torch.ones(2, 3), torch.ones(4, 5)), ['ops.matmul', '(2, 3)', '(4, 5)']),
+    (lambda: ops.add(torch.ones(2, 3), torch.ones(4)), ['ops.add', 'must match']),
+    (lambda: ops.concatenate([torch.ones(2, 3), torch.ones(3, 4)]), ['ops.concatenate']),
+    (lambda: ops.reshape(torch.ones(6), (4, 2)), ['ops.reshape', 'invalid']),
+])
+def test_a_wrong_axis_or_shape_is_a_value_error_naming_the_op(call, words):
+    with pytest.raises(ValueError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+
+
 def test_where_with_one_branch_names_both_arguments():
     with pytest.raises(ValueError, match='x1'):
         ops.where(torch.ones(2) > 0, torch.ones(2))

@@ -49,6 +49,33 @@ def symbolic_argument(args, kwargs):
     return found
 
 
+# torch's wording for an axis out of range or shapes that do not fit together
+_SHAPE_ERROR_WORDS = ('shape', 'size', 'dimension', 'Dimension', 'broadcast')
+
+
+def _is_shape_error(error):
+    text = str(error).split('\n')[0]
+    return any(word in text for word in _SHAPE_ERROR_WORDS)
+
+
+def _describe(value):
+    if isinstance(value, torch.Tensor):
+        return 'tensor of shape %s' % (tuple(value.shape),)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, torch.Tensor)
+                                                          for v in value):
+        return '[%s]' % ', '.join(_describe(v) for v in value)
+    return repr(value)
+
+
+def _bad_input_message(op_name, error, args, kwargs):
+    """A wrong axis or incompatible shapes, named as Keras would: the op, torch's reason and
+    what the op received."""
+    received = [_describe(a) for a in args] + ['%s=%s' % (k, _describe(v))
+                                               for k, v in kwargs.items()]
+    return 'Invalid arguments for ops.%s: %s. Received: %s' % (
+        op_name, str(error).split('\n')[0], ', '.join(received))
+
+
 def keras_op(fn=None, *, name=None):
     """Make ``fn`` (torch tensors in, torch tensors out) a Keras op.
 
@@ -64,7 +91,12 @@ def keras_op(fn=None, *, name=None):
         symbolic = symbolic_argument(args, kwargs)
         if symbolic is not None:
             return type(symbolic).__keras_op__(op_name, fn, args, kwargs)
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except (IndexError, RuntimeError) as error:
+            if isinstance(error, RuntimeError) and not _is_shape_error(error):
+                raise
+            raise ValueError(_bad_input_message(op_name, error, args, kwargs)) from error
 
     op.eager = fn
     op.op_name = op_name
