@@ -674,6 +674,7 @@ CONSTRUCT = {
     'RandomRotation': dict(factor=0.1), 'RandomZoom': dict(height_factor=0.2),
     'RandomContrast': dict(factor=0.2), 'RandomBrightness': dict(factor=0.2),
     'RandomCrop': dict(height=2, width=2),
+    'SpectralNormalization': lambda: dict(layer=layers.Dense(2), power_iterations=2),
 }
 
 

@@ -209,3 +209,50 @@ def test_time_distributed_names_the_weights_it_builds_after_itself():
                                name='td_model')
     td_model(inputs)
     assert [w.name for w in td_model.weights] == ['inner/kernel:0', 'inner/bias:0']
+
+
+# ------------------------------------------------------------------ SpectralNormalization
+def _spectral_reference():
+    path = os.path.join(os.path.dirname(__file__), 'data', 'keras3', 'spectral_reference.npz')
+    return np.load(path)
+
+
+def test_spectral_normalization_step_matches_keras3():
+    ref = _spectral_reference()
+    layer = layers.SpectralNormalization(layers.Dense(3), power_iterations=2)
+    layer.build((None, 5))
+    by_name = {w.short_name: w for w in layer.weights}
+    for name in ('kernel', 'bias', 'vector_u'):
+        by_name[name].assign(ref[name])
+    x = torch.as_tensor(ref['x'])
+    np.testing.assert_allclose(layer(x).detach().numpy(), ref['inference'], rtol=1e-5, atol=1e-6)
+    trained = layer(x, training=True)
+    np.testing.assert_allclose(trained.detach().numpy(), ref['training'], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(by_name['kernel'].numpy(), ref['kernel_after'], rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(by_name['vector_u'].numpy(), ref['vector_u_after'], rtol=1e-5,
+                               atol=1e-6)
+    # torchkeras lists trainable weights first (tf.keras's rule); Keras 3 by creation order
+    assert [w.short_name for w in layer.weights] == ['kernel', 'bias', 'vector_u']
+    assert sorted(ref['order'].tolist()) == ['bias', 'kernel', 'vector_u']
+
+
+def test_spectral_normalization_trains_and_keeps_the_spectral_norm_near_one():
+    inp = torchkeras.Input((6,))
+    model = torchkeras.Model(inp, layers.SpectralNormalization(
+        layers.Dense(4, kernel_initializer='ones'), power_iterations=5)(inp))
+    model.compile(optimizer='sgd', loss='mse')
+    x = np.random.RandomState(0).rand(32, 6).astype('float32')
+    model.fit(x, x[:, :4], epochs=2, verbose=0)
+    kernel = model.layers[1].layer.get_weights()[0]
+    assert abs(np.linalg.svd(kernel, compute_uv=False)[0] - 1.0) < 0.2
+    config = model.layers[1].get_config()
+    again = layers.SpectralNormalization.from_config(config)
+    assert again.power_iterations == 5 and type(again.layer).__name__ == 'Dense'
+
+
+def test_spectral_normalization_needs_a_kernel_and_positive_iterations():
+    with pytest.raises(ValueError, match='power_iterations'):
+        layers.SpectralNormalization(layers.Dense(2), power_iterations=0)
+    with pytest.raises(ValueError, match='kernel'):
+        layers.SpectralNormalization(layers.Flatten())(torchkeras.Input((2, 3)))

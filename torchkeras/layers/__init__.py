@@ -41,7 +41,7 @@ from torchkeras.layers.regularization import (ActivityRegularization, AlphaDropo
 from torchkeras.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D,
                                          UpSampling2D, UpSampling3D, ZeroPadding1D,
                                          ZeroPadding2D, ZeroPadding3D)
-from torchkeras.layers.wrappers import TimeDistributed, Wrapper
+from torchkeras.layers.wrappers import SpectralNormalization, TimeDistributed, Wrapper
 from torchkeras.layers import merge as _merge_module  # noqa: F401  (before the merge function)
 from torchkeras.layers.legacy import (AtrousConvolution1D, AtrousConvolution2D, Deconvolution2D,
                                       Highway, MaxoutDense, Merge, TimeDistributedDense, merge)
@@ -72,7 +72,7 @@ __all__ = [
     'GlobalAvgPool2D', 'GlobalAvgPool3D',
     'UpSampling1D', 'UpSampling2D', 'UpSampling3D', 'ZeroPadding1D', 'ZeroPadding2D',
     'ZeroPadding3D', 'Cropping1D', 'Cropping2D', 'Cropping3D',
-    'Wrapper', 'TimeDistributed', 'Bidirectional',
+    'Wrapper', 'TimeDistributed', 'Bidirectional', 'SpectralNormalization',
     'Embedding', 'Masking',
     'RNN', 'SimpleRNN', 'GRU', 'LSTM', 'SimpleRNNCell', 'GRUCell', 'LSTMCell', 'StackedRNNCells',
     'BatchNormalization', 'LayerNormalization', 'GroupNormalization', 'UnitNormalization',

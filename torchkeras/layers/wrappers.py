@@ -5,11 +5,16 @@ in one call: the input is reshaped to (batch * time, ...), the inner layer (any 
 whole Model) runs once, and its output is reshaped back to (batch, time, ...).  Its weights
 are the inner layer's.
 """
+import torch
+
+from torchkeras import initializers
 from torchkeras.layers.layer import InputSpec, Layer
+from torchkeras.ops import nn as nn_ops
 from torchkeras.saving import serialization
 from torchkeras.utils.generic import flatten, map_structure
 
-__all__ = ['Wrapper', 'TimeDistributed', 'serialize_layer', 'deserialize_layer']
+__all__ = ['Wrapper', 'TimeDistributed', 'SpectralNormalization', 'serialize_layer',
+           'deserialize_layer']
 
 
 def serialize_layer(layer):
@@ -140,6 +145,58 @@ def _produces_masks(layer):
     if outputs is not None:
         return any(t._keras_mask is not None for t in outputs)
     return True
+
+
+class SpectralNormalization(Wrapper):
+    """Keras 3's SpectralNormalization: in training, the wrapped layer's kernel (or
+    embeddings) is divided by its largest singular value, estimated by ``power_iterations``
+    steps of power iteration from ``vector_u`` (a non-trainable weight kept across steps),
+    before the layer runs; in inference the layer runs on the kernel as it stands."""
+
+    def __init__(self, layer, power_iterations=1, **kwargs):
+        super().__init__(layer, **kwargs)
+        if isinstance(power_iterations, bool) or not isinstance(power_iterations, int) or \
+                power_iterations <= 0:
+            raise ValueError('`power_iterations` should be greater than zero. Received: '
+                             'power_iterations=%r' % (power_iterations,))
+        self.power_iterations = power_iterations
+
+    def build(self, input_shape=None):
+        super().build(input_shape)
+        names = [w.short_name for w in self.layer._own_weights]
+        name = 'kernel' if 'kernel' in names else 'embeddings' if 'embeddings' in names else None
+        if name is None:
+            raise ValueError('%s object has no attribute "kernel" nor "embeddings": '
+                             'SpectralNormalization needs a layer with one. Received: %s'
+                             % (type(self.layer).__name__, self.layer.name))
+        self._kernel = self.layer._own_weights[names.index(name)]
+        self.vector_u = self._add_weight(name='vector_u', shape=(1, self._kernel.shape[-1]),
+                                         initializer=initializers.TruncatedNormal(stddev=0.02),
+                                         trainable=False)
+
+    def call(self, inputs, training=None):
+        if training:
+            with torch.no_grad():
+                self._normalize_kernel()
+        return self.layer(inputs)
+
+    def _normalize_kernel(self):
+        kernel = self._kernel.value
+        if not bool(torch.any(kernel != 0)):
+            return  # Keras leaves an all-zero kernel (and vector_u) as it is
+        weights = kernel.reshape(-1, kernel.shape[-1])
+        vector_u = self.vector_u
+        for _ in range(self.power_iterations):
+            vector_v = nn_ops.normalize.eager(vector_u @ weights.t(), axis=None)
+            vector_u = nn_ops.normalize.eager(vector_v @ weights, axis=None)
+        sigma = (vector_v @ weights) @ vector_u.t()
+        self.vector_u.copy_(vector_u)
+        self._kernel.assign(kernel / sigma)
+
+    def get_config(self):
+        config = super().get_config()
+        config['power_iterations'] = self.power_iterations
+        return config
 
 
 # keras.layers.wrappers.Bidirectional is where Keras 2 scripts import it from.
