@@ -759,3 +759,52 @@ def test_constants_train_the_constant_kernel():
 def test_constants_for_a_cell_without_them_is_a_clear_error():
     with pytest.raises(ValueError, match='does not support constants'):
         LSTM(3)(torch.zeros(2, 5, 4), constants=[torch.zeros(2, 4)])
+
+
+# ------------------------------------------------------------------------------- ConvLSTM
+import convlstm_cases  # noqa: E402
+
+_CONVLSTM_DIR = os.path.join(os.path.dirname(__file__), 'data', 'keras3')
+_CONVLSTM_REFERENCE = np.load(os.path.join(_CONVLSTM_DIR, 'convlstm_reference.npz'))
+
+
+@pytest.mark.parametrize('case', convlstm_cases.CASES, ids=[c[0] for c in convlstm_cases.CASES])
+def test_conv_lstm_matches_keras3(case):
+    case_id, class_name, kwargs, input_shape, masked = case
+    layer = getattr(layers, class_name)(**kwargs)
+    layer.build(input_shape)
+    x, mask, weights = convlstm_cases.arrays(case_id, input_shape,
+                                             [w.shape for w in layer.weights])
+    layer.set_weights(weights)
+    x = torch.as_tensor(x)
+    got = layer(x, mask=torch.as_tensor(mask)) if masked else layer(x)
+    np.testing.assert_allclose(got.detach().numpy(), _CONVLSTM_REFERENCE[case_id], rtol=1e-4,
+                               atol=1e-5)
+    assert layer.count_params() == int(_CONVLSTM_REFERENCE[case_id + '/params'])
+
+
+def test_conv_lstm_loads_a_keras3_weights_file_and_trains():
+    case_id, _, kwargs, input_shape, _ = convlstm_cases.CASES[0]
+    inputs = torchkeras.Input(input_shape[1:])
+    model = torchkeras.Model(inputs, layers.ConvLSTM2D(**kwargs)(inputs))
+    model.load_weights(os.path.join(_CONVLSTM_DIR, 'convlstm.weights.h5'))
+    x, _, _ = convlstm_cases.arrays(case_id, input_shape, [w.shape for w in model.weights])
+    np.testing.assert_allclose(model.predict(x, verbose=0), _CONVLSTM_REFERENCE[case_id],
+                               rtol=1e-4, atol=1e-5)
+    model.compile(optimizer='adam', loss='mse')
+    history = model.fit(x, np.zeros_like(model.predict(x, verbose=0)), epochs=3, verbose=0)
+    assert history.history['loss'][-1] < history.history['loss'][0]
+
+
+def test_conv_lstm_states_forget_bias_config_and_errors():
+    layer = layers.ConvLSTM2D(2, 3, return_state=True, padding='same')
+    out, h, c = layer(torch.randn(1, 3, 4, 4, 1))
+    assert out.shape == h.shape == c.shape == (1, 4, 4, 2)
+    torch.testing.assert_close(out, h)
+    assert layer.get_weights()[2].tolist() == [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    clone = layers.ConvLSTM2D.from_config(layer.get_config())
+    assert clone.get_config() == layer.get_config()
+    with pytest.raises(ValueError, match='filters'):
+        layers.ConvLSTM2D(0, 3)
+    with pytest.raises(ValueError, match='ndim=5'):
+        layers.ConvLSTM2D(2, 3)(torchkeras.Input((4, 4, 1)))

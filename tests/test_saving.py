@@ -675,6 +675,8 @@ CONSTRUCT = {
     'RandomContrast': dict(factor=0.2), 'RandomBrightness': dict(factor=0.2),
     'RandomCrop': dict(height=2, width=2),
     'SpectralNormalization': lambda: dict(layer=layers.Dense(2), power_iterations=2),
+    'ConvLSTM1D': dict(filters=2, kernel_size=3),
+    'ConvLSTM3D': dict(filters=2, kernel_size=2, return_sequences=True),
 }
 
 

@@ -17,6 +17,7 @@ from torchkeras.layers.convolutional import (
     SeparableConvolution1D, SeparableConvolution2D)
 from torchkeras.layers.basic import (Activation, Dense, Dropout, Flatten, Identity, Lambda,
                                      Permute, RepeatVector, Reshape)
+from torchkeras.layers.convolutional_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from torchkeras.layers.embedding import Embedding, Masking
 from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import InputSpec, Layer
@@ -75,6 +76,7 @@ __all__ = [
     'Wrapper', 'TimeDistributed', 'Bidirectional', 'SpectralNormalization',
     'Embedding', 'Masking',
     'RNN', 'SimpleRNN', 'GRU', 'LSTM', 'SimpleRNNCell', 'GRUCell', 'LSTMCell', 'StackedRNNCells',
+    'ConvLSTM1D', 'ConvLSTM2D', 'ConvLSTM3D',
     'BatchNormalization', 'LayerNormalization', 'GroupNormalization', 'UnitNormalization',
     'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise',
     'GaussianDropout', 'AlphaDropout', 'ActivityRegularization',
