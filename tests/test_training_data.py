@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+import torchkeras
 from torchkeras.training import data
 from torchkeras.utils.data_utils import Sequence
 
@@ -429,3 +430,43 @@ def test_fit_on_image_data_generator_flow_runs_one_epoch_of_len_batches():
     model.fit(ImageDataGenerator(horizontal_flip=True).flow(x, y, batch_size=10), epochs=2,
               verbose=0, callbacks=[callback])
     assert seen == [0, 1, 2, 3] * 2
+
+
+# -------------------------------------------------------------------------- tf.data
+class _FakeTFDataset:
+    """What fit reads of a tf.data.Dataset: as_numpy_iterator() and cardinality()."""
+
+    def __init__(self, batches):
+        self.batches = batches
+        self.iterations = 0
+
+    def as_numpy_iterator(self):
+        self.iterations += 1
+        return iter(self.batches)
+
+    def cardinality(self):
+        return len(self.batches)
+
+
+_FakeTFDataset.__module__ = 'tensorflow.python.data.ops.dataset_ops'  # as tf's own class
+
+
+def test_a_tf_data_dataset_is_read_batch_by_batch_every_epoch():
+    rng = np.random.RandomState(0)
+    batches = [(rng.rand(8, 3).astype('float32'), rng.rand(8, 1).astype('float32'))
+               for _ in range(4)]
+    dataset = _FakeTFDataset(batches)
+    model = torchkeras.Sequential([torchkeras.Input((3,)), torchkeras.layers.Dense(1)])
+    model.compile(optimizer='sgd', loss='mse')
+    history = model.fit(dataset, epochs=3, verbose=0)
+    assert dataset.iterations == 3 and len(history.history['loss']) == 3
+    assert model.predict(dataset, verbose=0).shape == (32, 1)
+
+
+def test_a_real_tf_data_dataset_when_tensorflow_is_installed():
+    tf = pytest.importorskip('tensorflow')
+    x = np.random.RandomState(1).rand(20, 3).astype('float32')
+    dataset = tf.data.Dataset.from_tensor_slices((x, x[:, :1])).batch(5)
+    model = torchkeras.Sequential([torchkeras.Input((3,)), torchkeras.layers.Dense(1)])
+    model.compile(optimizer='sgd', loss='mse')
+    assert len(model.fit(dataset, epochs=2, verbose=0).history['loss']) == 2

@@ -75,10 +75,36 @@ class ModelIO:
 
 # --------------------------------------------------------------------- conversions
 
+def is_tf_dataset(value):
+    """A ``tf.data.Dataset`` (only where TensorFlow is installed; recognised by its type,
+    so TensorFlow is never imported here)."""
+    return (type(value).__module__.startswith('tensorflow')
+            and hasattr(value, 'as_numpy_iterator') and hasattr(value, 'cardinality'))
+
+
+class TFDatasetSource:
+    """A tf.data.Dataset read batch by batch as NumPy arrays, once per epoch (what Keras 3's
+    torch backend does with one)."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __iter__(self):
+        return iter(self.dataset.as_numpy_iterator())
+
+    def __len__(self):
+        count = int(self.dataset.cardinality())
+        if count < 0:  # tf.data.INFINITE_CARDINALITY / UNKNOWN_CARDINALITY
+            raise TypeError('the dataset has no known length')
+        return count
+
+
 def is_iterable_source(value):
-    """True for DataLoaders, Datasets, generators / iterators and Sequences."""
+    """True for DataLoaders, Datasets, generators / iterators, Sequences and tf.data."""
     if value is None or isinstance(value, (np.ndarray, torch.Tensor, list, tuple, dict, str)):
         return False
+    if is_tf_dataset(value):
+        return True
     if isinstance(value, (torch.utils.data.DataLoader, torch.utils.data.Dataset)):
         return True
     if inspect.isgenerator(value) or hasattr(value, '__next__'):
@@ -595,7 +621,9 @@ class IterableAdapter:
         self._iterator = None
         self._steps_given = steps not in (None, -1)
         self._unused_checked = False
-        if isinstance(source, torch.utils.data.Dataset):
+        if is_tf_dataset(source):
+            self.kind, self.source = 'loader', TFDatasetSource(source)
+        elif isinstance(source, torch.utils.data.Dataset):
             self.kind, self.dataset, self.source = 'dataset', source, None
         elif isinstance(source, torch.utils.data.DataLoader):
             self.kind, self.source = 'loader', source
