@@ -18,16 +18,12 @@ from torchkeras.graph.operation import TFOpLambda
 __all__ = ['KerasHistory', 'KerasTensor', 'is_keras_tensor']
 
 
-def _dtype_name(dtype):
-    return str(config.torch_dtype(dtype)).replace('torch.', '')
-
-
 class KerasTensor:
     """Symbolic tensor: shape, dtype, name and the node that produced it."""
 
     def __init__(self, shape, dtype=None, name=None):
         self._shape = tuple(None if d is None else int(d) for d in shape)
-        self._dtype = _dtype_name(dtype)
+        self._dtype = config.dtype_name(dtype)
         self.name = name
         self._keras_history = None
         self._keras_mask = None  # a KerasTensor when the value carries a Keras mask

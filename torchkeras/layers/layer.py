@@ -216,8 +216,7 @@ class Layer(Operation):
             raise TypeError('Layer name must be a string. Received: name=%r' % (name,))
         super().__init__(name=name)
         self._trainable = bool(trainable)
-        self._dtype = (None if dtype is None
-                       else str(config.torch_dtype(dtype)).replace('torch.', ''))
+        self._dtype = None if dtype is None else config.dtype_name(dtype)
         self.built = False
         self.supports_masking = getattr(self, 'supports_masking', False)
         self.input_spec = None
