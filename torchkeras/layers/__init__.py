@@ -21,6 +21,7 @@ from torchkeras.layers.convolutional_recurrent import ConvLSTM1D, ConvLSTM2D, Co
 from torchkeras.layers.embedding import Embedding, Masking
 from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import InputSpec, Layer
+from torchkeras.layers.lookup import IntegerLookup, StringLookup, TextVectorization
 from torchkeras.layers.normalization import (BatchNormalization, GroupNormalization,
                                              LayerNormalization, UnitNormalization)
 from torchkeras.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization,
@@ -57,7 +58,7 @@ __all__ = [
     'Identity', 'EinsumDense', 'MultiHeadAttention', 'Attention', 'AdditiveAttention',
     'Rescaling', 'Normalization', 'CenterCrop', 'Resizing', 'CategoryEncoding', 'Discretization',
     'RandomFlip', 'RandomTranslation', 'RandomRotation', 'RandomZoom', 'RandomContrast',
-    'RandomBrightness', 'RandomCrop',
+    'RandomBrightness', 'RandomCrop', 'StringLookup', 'IntegerLookup', 'TextVectorization',
     'Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate', 'Dot',
     'add', 'subtract', 'multiply', 'average', 'maximum', 'minimum', 'concatenate', 'dot',
     'Conv1D', 'Conv2D', 'Conv3D', 'Conv1DTranspose', 'Conv2DTranspose', 'Conv3DTranspose',
