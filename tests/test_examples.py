@@ -19,6 +19,8 @@ KIT_INDEX = os.path.join(ROOT, '..', 'shared', 'keras_reference', 'fixtures', 'i
 #             the printed models whose training loss must fall)
 EXPECTED = {
     'quickstart.py': ((), {}, ()),
+    'keras3_transformer.py': (('MultiHeadAttention', 'LayerNormalization', 'Embedding'), {},
+                              ('transformer classifier', 'custom train_step')),
     'seed_000_functional_api.py': (
         ('Activation', 'Dense', 'TimeDistributed', 'Embedding', 'LSTM', 'Conv1D', 'MaxPooling1D',
          'GlobalMaxPooling1D'),
