@@ -10,8 +10,8 @@ import os
 import runpy
 import sys
 
-import torchkeras
 from torchkeras import importer
+import torchkeras
 
 __all__ = ['main']
 

@@ -51,8 +51,8 @@ import numpy as np
 import torch
 
 from torchkeras import config
-from torchkeras.utils.progbar import Progbar
 from torchkeras.optimizers import schedules
+from torchkeras.utils.progbar import Progbar
 
 __all__ = [
     'Callback', 'CallbackList', 'BaseLogger', 'History', 'ProgbarLogger', 'EarlyStopping',

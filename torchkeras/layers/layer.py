@@ -19,15 +19,15 @@ import torch
 from torch import nn
 
 from torchkeras import config
-from torchkeras.graph import shape_inference
-from torchkeras.graph.keras_tensor import KerasTensor
-from torchkeras.graph.operation import Operation, output_shapes
-from torchkeras.saving.weight_layouts import IDENTITY
-from torchkeras.utils.generic import flatten, map_structure
 from torchkeras import constraints
 from torchkeras import initializers
 from torchkeras import regularizers
+from torchkeras.graph import shape_inference
+from torchkeras.graph.keras_tensor import KerasTensor
+from torchkeras.graph.operation import Operation, output_shapes
 from torchkeras.legacy import translate_layer_args
+from torchkeras.saving.weight_layouts import IDENTITY
+from torchkeras.utils.generic import flatten, map_structure
 
 __all__ = ['Layer', 'Weight', 'InputSpec']
 

@@ -1,12 +1,12 @@
 """Model classes and model-level functions (``keras.models``)."""
+from torchkeras.layers.input_layer import Input
 from torchkeras.models.cloning import clone_model
 from torchkeras.models.functional import Functional
 from torchkeras.models.model import Model
 from torchkeras.models.sequential import Sequential
-from torchkeras.layers.input_layer import Input
-from torchkeras.utils.object_registry import register_builtins as _register_builtins
 from torchkeras.saving import api
 from torchkeras.saving import serialization
+from torchkeras.utils.object_registry import register_builtins as _register_builtins
 
 __all__ = ['Model', 'Sequential', 'Functional', 'Input', 'load_model', 'save_model',
            'model_from_json', 'model_from_config', 'clone_model']

@@ -11,12 +11,12 @@ import contextlib
 
 import torch
 
+from torchkeras import config
 from torchkeras.graph.keras_tensor import KerasTensor
 from torchkeras.layers.input_layer import InputLayer
+from torchkeras.legacy import warn_renamed
 from torchkeras.models.model import Model
 from torchkeras.utils.generic import flatten, map_structure, nest_flatten
-from torchkeras import config
-from torchkeras.legacy import warn_renamed
 
 __all__ = ['Functional', 'map_graph_network', 'module_key']
 

@@ -7,13 +7,13 @@ InputLayer, as in Keras.
 """
 import torch
 
+from torchkeras import config
 from torchkeras.graph.keras_tensor import KerasTensor
 from torchkeras.layers.input_layer import Input, InputLayer
 from torchkeras.layers.layer import Layer
 from torchkeras.models.functional import Functional, module_key
 from torchkeras.models.model import Model
 from torchkeras.utils.generic import flatten
-from torchkeras import config
 
 __all__ = ['Sequential']
 

@@ -17,6 +17,20 @@ from torchkeras.ops.core import (cast, cond, convert_to_numpy, convert_to_tensor
                                  is_tensor, map, saturate_cast, scan, scatter, scatter_update,
                                  shape, slice, slice_update, stop_gradient, switch, unstack,
                                  vectorized_map, while_loop)
+from torchkeras.ops.linalg import (cholesky, det, eig, eigh, inv, lu_factor, norm, solve,
+                                   solve_triangular, svd)
+from torchkeras.ops.math import (erf, erfinv, extract_sequences, fft, fft2, ifft2, in_top_k, irfft,
+                                 logdet, logsumexp, qr, rfft, rsqrt, segment_max, segment_sum,
+                                 top_k)
+from torchkeras.ops.nn import (average_pool, batch_normalization, binary_crossentropy,
+                               categorical_crossentropy, celu, conv, conv_transpose, ctc_loss,
+                               depthwise_conv, dot_product_attention, elu, gelu, glu, hard_shrink,
+                               hard_sigmoid, hard_silu, hard_swish, hard_tanh, l2_normalize,
+                               leaky_relu, log_sigmoid, log_softmax, max_pool, mish, moments,
+                               multi_hot, normalize, one_hot, relu, relu6, selu, separable_conv,
+                               sigmoid, silu, soft_shrink, softmax, softplus, softsign,
+                               sparse_categorical_crossentropy, sparse_plus, squareplus, swish,
+                               tanh_shrink)
 from torchkeras.ops.numpy import (abs, absolute, add, all, amax, amin, any, append, arange, arccos,
                                   arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, argmax,
                                   argmin, argsort, average, bincount, broadcast_to, ceil, clip,
@@ -36,20 +50,6 @@ from torchkeras.ops.numpy import (abs, absolute, add, all, amax, amin, any, appe
                                   take_along_axis, tan, tanh, tensordot, tile, trace, transpose,
                                   tri, tril, triu, true_divide, trunc, var, vdot, vstack, where,
                                   zeros, zeros_like)
-from torchkeras.ops.math import (erf, erfinv, extract_sequences, fft, fft2, ifft2, in_top_k, irfft,
-                                 logdet, logsumexp, qr, rfft, rsqrt, segment_max, segment_sum,
-                                 top_k)
-from torchkeras.ops.linalg import (cholesky, det, eig, eigh, inv, lu_factor, norm, solve,
-                                   solve_triangular, svd)
-from torchkeras.ops.nn import (average_pool, batch_normalization, binary_crossentropy,
-                               categorical_crossentropy, celu, conv, conv_transpose, ctc_loss,
-                               depthwise_conv, dot_product_attention, elu, gelu, glu, hard_shrink,
-                               hard_sigmoid, hard_silu, hard_swish, hard_tanh, l2_normalize,
-                               leaky_relu, log_sigmoid, log_softmax, max_pool, mish, moments,
-                               multi_hot, normalize, one_hot, relu, relu6, selu, separable_conv,
-                               sigmoid, silu, soft_shrink, softmax, softplus, softsign,
-                               sparse_categorical_crossentropy, sparse_plus, squareplus, swish,
-                               tanh_shrink)
 
 __all__ = [
     'core', 'numpy', 'math', 'linalg', 'nn', 'image', 'convert_to_tensor', 'convert_to_numpy',

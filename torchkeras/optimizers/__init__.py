@@ -6,16 +6,16 @@ The update rules and defaults are tf.keras 2's (tf_keras >= 2.11, the same as Ke
 """
 from torchkeras.optimizers import legacy
 from torchkeras.optimizers import schedules
-from torchkeras.optimizers.optimizer import SGD
 from torchkeras.optimizers.optimizer import Adadelta
 from torchkeras.optimizers.optimizer import Adagrad
 from torchkeras.optimizers.optimizer import Adam
-from torchkeras.optimizers.optimizer import Adamax
 from torchkeras.optimizers.optimizer import AdamW
+from torchkeras.optimizers.optimizer import Adamax
 from torchkeras.optimizers.optimizer import Ftrl
 from torchkeras.optimizers.optimizer import Nadam
 from torchkeras.optimizers.optimizer import Optimizer
 from torchkeras.optimizers.optimizer import RMSprop
+from torchkeras.optimizers.optimizer import SGD
 from torchkeras.optimizers.optimizer import TorchOptimizer
 from torchkeras.optimizers.serialization import deserialize
 from torchkeras.optimizers.serialization import get

@@ -25,10 +25,10 @@ import warnings
 
 import numpy as np
 
-from torchkeras.saving import optimizer_state, serialization
-from torchkeras.saving.serialization import BACKEND_NAME, KERAS_VERSION
 from torchkeras import optimizers
 from torchkeras.config import __version__
+from torchkeras.saving import optimizer_state, serialization
+from torchkeras.saving.serialization import BACKEND_NAME, KERAS_VERSION
 
 __all__ = ['KERAS_VERSION', 'BACKEND_NAME', 'HDF5_OBJECT_HEADER_LIMIT', 'save_attributes',
            'load_attributes', 'legacy_weights', 'save_weights_to_group', 'is_keras2_weights',

@@ -43,12 +43,12 @@ import zipfile
 import h5py
 import numpy as np
 
-from torchkeras.saving import hdf5, optimizer_state, serialization
-from torchkeras.utils import object_registry
-from torchkeras.saving.optimizer_state import optimizer_arrays
 from torchkeras import optimizers
 from torchkeras.config import __version__
 from torchkeras.graph.keras_tensor import KerasTensor
+from torchkeras.saving import hdf5, optimizer_state, serialization
+from torchkeras.saving.optimizer_state import optimizer_arrays
+from torchkeras.utils import object_registry
 from torchkeras.utils.generic import map_structure
 
 __all__ = ['KERAS3_VERSION', 'to_snake_case', 'weight_entries', 'is_keras3_weights',

@@ -34,9 +34,9 @@ import numpy as np
 import torch
 
 from torchkeras import activations, constraints, initializers, regularizers
-from torchkeras.utils import object_registry
 from torchkeras import losses, metrics, optimizers
 from torchkeras.graph.keras_tensor import KerasTensor
+from torchkeras.utils import object_registry
 from torchkeras.utils.generic import flatten
 from torchkeras.utils.generic import map_structure
 

@@ -59,13 +59,13 @@ import torch.nn.functional as F
 
 from torchkeras import config
 from torchkeras import metrics as metrics_module
+from torchkeras import mixed_precision
 from torchkeras.callbacks import CallbackList, ProgbarLogger
+from torchkeras.legacy import warn_renamed
+from torchkeras.mixed_precision import LossScaleOptimizer
 from torchkeras.training import data as data_module
 from torchkeras.training.compile import check_target_shape, compile, output_keys_of
 from torchkeras.utils.generic import flatten, nest_flatten, nest_paths
-from torchkeras import mixed_precision
-from torchkeras.legacy import warn_renamed
-from torchkeras.mixed_precision import LossScaleOptimizer
 
 __all__ = ['compile', 'fit', 'evaluate', 'predict', 'train_on_batch', 'test_on_batch',
            'predict_on_batch', 'fit_generator', 'evaluate_generator', 'predict_generator',

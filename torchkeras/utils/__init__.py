@@ -5,14 +5,14 @@ from torchkeras.utils.data_utils import Sequence, get_file, pad_sequences
 from torchkeras.utils.dataset_utils import (image_dataset_from_directory,
                                             text_dataset_from_directory,
                                             timeseries_dataset_from_array)
-from torchkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from torchkeras.utils.generic import to_list
+from torchkeras.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from torchkeras.utils.np_utils import normalize, to_categorical
-from torchkeras.utils.summary import print_summary
 from torchkeras.utils.object_registry import (CustomObjectScope, custom_object_scope,
                                               get_custom_objects, get_registered_name,
                                               get_registered_object,
                                               register_keras_serializable)
+from torchkeras.utils.summary import print_summary
 from torchkeras.utils.vis_utils import model_to_dot, plot_model
 
 PyDataset = Sequence  # Keras 3 name
