@@ -234,3 +234,15 @@ def test_attention_layers_need_a_list_and_known_modes():
         layers.Attention(score_mode='general')
     config = layers.AdditiveAttention(dropout=0.1).get_config()
     assert 'score_mode' not in config and config['use_scale'] is True
+
+
+def test_multi_head_attention_takes_value_masks_from_a_functional_graph():
+    query_ids, value_ids = torchkeras.Input((3,)), torchkeras.Input((5,))
+    embed = layers.Embedding(10, 4, mask_zero=True)
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=2)
+    model = torchkeras.Model([query_ids, value_ids], mha(embed(query_ids), embed(value_ids)))
+    q, v = torch.tensor([[1, 2, 3]]), torch.tensor([[3, 4, 5, 0, 0]])
+    expected = mha(embed(q), embed(v), query_mask=q != 0, value_mask=v != 0)
+    torch.testing.assert_close(model([q, v]), expected)
+    unmasked = mha(embed(q).detach(), embed(v).detach())  # tensors without Keras masks
+    assert not torch.allclose(unmasked, expected)

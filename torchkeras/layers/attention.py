@@ -167,10 +167,13 @@ class MultiHeadAttention(Layer):
     """Keras's MultiHeadAttention on (batch, seq, features) inputs.
 
     ``layer(query, value, key=None, attention_mask=None, return_attention_scores=False,
-    training=None, use_causal_mask=False)``; the query's Keras mask (and ``query_mask`` /
-    ``value_mask`` / ``key_mask`` given as arguments) combine with ``attention_mask`` as in
-    Keras: a position attends where every mask is true.
+    training=None, use_causal_mask=False)``; the Keras masks of query, value and key (from an
+    ``Embedding(mask_zero=True)``, say, or given as ``query_mask`` / ``value_mask`` /
+    ``key_mask``) combine with ``attention_mask`` as in Keras: a position attends where every
+    mask is true.
     """
+
+    _reads_argument_masks = True
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
                  output_shape=None, attention_axes=None, kernel_initializer='glorot_uniform',
@@ -262,6 +265,10 @@ class MultiHeadAttention(Layer):
              use_causal_mask=False, mask=None):
         value = query if value is None else value
         key = value if key is None else key
+        if value_mask is None:
+            value_mask = getattr(value, '_keras_mask', None)
+        if key_mask is None:
+            key_mask = getattr(key, '_keras_mask', None)
         q = self.query_dense(query).transpose(1, 2)   # (batch, heads, T, key_dim)
         k = self.key_dense(key).transpose(1, 2)       # (batch, heads, S, key_dim)
         v = self.value_dense(value).transpose(1, 2)   # (batch, heads, S, value_dim)

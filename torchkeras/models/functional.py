@@ -267,6 +267,8 @@ class Functional(Model):
         elif kind == _LIST:
             args, kwargs = ([values[i] for i in ids],), {}
         else:
+            if node.layer._reads_argument_masks:
+                _attach_argument_masks(node, values, out_masks)
             args, kwargs = node.resolve(values)
         mask = _input_mask(kind, ids, node, out_masks) if takes_mask else None
         try:
@@ -344,6 +346,14 @@ def _input_mask(kind, ids, node, out_masks):
         return [out_masks.get(i) for i in ids]
     return map_structure(lambda t: out_masks.get(id(t)) if isinstance(t, KerasTensor) else None,
                          node.call_args[0])
+
+
+def _attach_argument_masks(node, values, out_masks):
+    """Put each symbolic argument's mask on its computed tensor, as eager tensors carry it."""
+    for tensor in node.keras_inputs:
+        mask = out_masks.get(id(tensor))
+        if mask is not None:
+            values[id(tensor)]._keras_mask = mask
 
 
 def _unpack(masks):
