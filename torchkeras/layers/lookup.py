@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from torchkeras.layers.layer import Layer
+from torchkeras.layers.preprocessing import category_counts
 
 __all__ = ['StringLookup', 'IntegerLookup', 'TextVectorization']
 
@@ -174,10 +175,8 @@ class _IndexLookup(Layer):
                 else self.vocabulary_size())
         if indices.dim() == 0 or (self.output_mode == 'one_hot' and indices.shape[-1:] != (1,)):
             indices = indices.unsqueeze(-1)
-        columns = (indices - offset).clamp(min=0)
-        valid = (indices >= offset).to(torch.float32)
-        counts = torch.zeros(indices.shape[:-1] + (size,), dtype=torch.float32)
-        counts.scatter_add_(-1, columns, valid)
+        counts = category_counts((indices - offset).clamp(min=0), size,
+                                 weights=indices >= offset)  # the mask's id counts 0
         if self.output_mode in ('one_hot', 'multi_hot'):
             return (counts > 0).to(torch.int64)
         if self.output_mode == 'count':

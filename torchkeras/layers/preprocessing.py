@@ -59,14 +59,21 @@ class Rescaling(Layer):
 
     def call(self, inputs):
         dtype = inputs.dtype if inputs.is_floating_point() else config.torch_dtype(self.dtype)
-        scale = torch.as_tensor(self.scale, dtype=dtype, device=inputs.device)
-        offset = torch.as_tensor(self.offset, dtype=dtype, device=inputs.device)
-        return inputs.to(dtype) * scale + offset
+        inputs = inputs.to(dtype)
+        return inputs * _constant(self.scale, inputs) + _constant(self.offset, inputs)
 
     def get_config(self):
         config_ = super().get_config()
         config_.update(scale=self.scale, offset=self.offset)
         return config_
+
+
+def _constant(value, like):
+    """A Python number stays one (no tensor made per call); an array-like becomes a tensor
+    like ``like``'s."""
+    if isinstance(value, (int, float)):
+        return value
+    return torch.as_tensor(value, dtype=like.dtype, device=like.device)
 
 
 class Normalization(Layer):
@@ -169,28 +176,42 @@ class CategoryEncoding(Layer):
 
     def call(self, inputs):
         ids = inputs.long()
-        if not shape_inference.is_inferring() and bool(((ids < 0) |
-                                                       (ids >= self.num_tokens)).any()):
+        # Checked on the CPU only: on an accelerator reading the result would sync every
+        # step, and there the scatter itself reports an id out of range.
+        if ids.device.type == 'cpu' and not shape_inference.is_inferring() and \
+                bool(((ids < 0) | (ids >= self.num_tokens)).any()):
             raise ValueError('CategoryEncoding "%s": every id must be in [0, %d). Received '
                              'values from %d to %d.' % (self.name, self.num_tokens,
                                                         int(ids.min()), int(ids.max())))
-        dtype = config.torch_dtype(self.dtype)
-        if self.output_mode == 'one_hot':
-            if ids.dim() > 1 and ids.shape[-1] == 1:
-                ids = ids.squeeze(-1)
-            return nn_ops.one_hot.eager(ids, self.num_tokens, dtype=dtype)
-        if ids.dim() == 1:
-            ids = ids.unsqueeze(-1)
-        counts = torch.zeros(ids.shape[:-1] + (self.num_tokens,), dtype=dtype,
-                             device=ids.device)
-        counts.scatter_add_(-1, ids, torch.ones(ids.shape, dtype=dtype, device=ids.device))
-        return counts if self.output_mode == 'count' else (counts > 0).to(dtype)
+        return encode_categories(ids, self.num_tokens, self.output_mode,
+                                 config.torch_dtype(self.dtype))
 
     def get_config(self):
         config_ = super().get_config()
         config_.update(num_tokens=self.num_tokens, output_mode=self.output_mode,
                        sparse=self.sparse)
         return config_
+
+
+def category_counts(ids, num_tokens, weights=None, dtype=torch.float32):
+    """How often each of ``num_tokens`` ids occurs along the last axis: (..., num_tokens).
+    ``weights`` (one per id) count instead of 1 (0 leaves an id out)."""
+    counts = torch.zeros(ids.shape[:-1] + (num_tokens,), dtype=dtype, device=ids.device)
+    values = (torch.ones(ids.shape, dtype=dtype, device=ids.device) if weights is None
+              else weights.to(dtype))
+    return counts.scatter_add_(-1, ids, values)
+
+
+def encode_categories(ids, num_tokens, output_mode, dtype):
+    """Integer ids -> one_hot (each id), multi_hot or count (the last axis of ids together)."""
+    if output_mode == 'one_hot':
+        if ids.dim() > 1 and ids.shape[-1] == 1:
+            ids = ids.squeeze(-1)
+        return nn_ops.one_hot.eager(ids, num_tokens, dtype=dtype)
+    if ids.dim() == 1:
+        ids = ids.unsqueeze(-1)
+    counts = category_counts(ids, num_tokens, dtype=dtype)
+    return counts if output_mode == 'count' else (counts > 0).to(dtype)
 
 
 class Discretization(Layer):
@@ -207,10 +228,17 @@ class Discretization(Layer):
             raise ValueError("Discretization: `output_mode` must be 'int', 'one_hot', "
                              "'multi_hot' or 'count'. Received: output_mode=%r"
                              % (output_mode,))
-        self.bin_boundaries = None if bin_boundaries is None else [float(b) for b in
-                                                                   bin_boundaries]
+        self.bin_boundaries = None
+        if bin_boundaries is not None:
+            self._set_boundaries(bin_boundaries)
         self.num_bins = num_bins if num_bins is not None else len(self.bin_boundaries) + 1
         self.epsilon, self.output_mode, self.sparse = epsilon, output_mode, sparse
+
+    def _set_boundaries(self, values):
+        """The boundaries as the config lists them and as a buffer (made once; it moves with
+        the model)."""
+        self.bin_boundaries = [float(v) for v in values]
+        self.register_buffer('_boundaries', torch.tensor(self.bin_boundaries), persistent=False)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Boundaries at the ``num_bins`` quantiles of the data (exact, from all values)."""
@@ -218,21 +246,19 @@ class Discretization(Layer):
         if values.size == 0:
             raise ValueError('Discretization.adapt() received no data.')
         quantiles = np.linspace(0.0, 1.0, self.num_bins + 1)[1:-1]
-        self.bin_boundaries = [float(v) for v in np.quantile(values, quantiles)]
+        self._set_boundaries(np.quantile(values, quantiles))
 
     def call(self, inputs):
         if self.bin_boundaries is None:
             raise ValueError('Discretization "%s" has no bins: call `adapt(data)` first, or '
                              'pass `bin_boundaries`.' % self.name)
-        boundaries = torch.as_tensor(self.bin_boundaries, dtype=inputs.dtype
-                                     if inputs.is_floating_point() else torch.float32,
-                                     device=inputs.device)
-        bins = torch.bucketize(inputs.to(boundaries.dtype), boundaries, right=True)
+        dtype = inputs.dtype if inputs.is_floating_point() else torch.float32
+        boundaries = self._boundaries.to(dtype=dtype, device=inputs.device)  # no copy if there
+        bins = torch.bucketize(inputs.to(dtype), boundaries, right=True)
         if self.output_mode == 'int':
             return bins.to(torch.int64)
-        encode = CategoryEncoding(self.num_bins, self.output_mode, dtype=self.dtype,
-                                  name=self.name + '_encoding')
-        return encode.call(bins)
+        return encode_categories(bins, self.num_bins, self.output_mode,
+                                 config.torch_dtype(self.dtype))
 
     def get_config(self):
         config_ = super().get_config()
@@ -268,20 +294,24 @@ class CenterCrop(_ImageLayer):
         self.height, self.width = int(height), int(width)
 
     def call(self, inputs):
-        h_axis, w_axis = self._spatial_axes(inputs)
-        height, width = inputs.shape[h_axis], inputs.shape[w_axis]
-        if height < self.height or width < self.width:
-            return image_ops.resize.eager(inputs, (self.height, self.width),
-                                          crop_to_aspect_ratio=True,
-                                          data_format=self.data_format)
-        top, left = (height - self.height) // 2, (width - self.width) // 2
-        inputs = inputs.narrow(h_axis, top, self.height)
-        return inputs.narrow(w_axis, left, self.width)
+        return _center_crop(inputs, self._spatial_axes(inputs), self.height, self.width,
+                            self.data_format)
 
     def get_config(self):
         config_ = super().get_config()
         config_.update(height=self.height, width=self.width)
         return config_
+
+
+def _center_crop(inputs, axes, height, width, data_format):
+    """The central ``height x width`` window; a smaller image is resized up first (Keras)."""
+    h_axis, w_axis = axes
+    have_h, have_w = inputs.shape[h_axis], inputs.shape[w_axis]
+    if have_h < height or have_w < width:
+        return image_ops.resize.eager(inputs, (height, width), crop_to_aspect_ratio=True,
+                                      data_format=data_format)
+    inputs = inputs.narrow(h_axis, (have_h - height) // 2, height)
+    return inputs.narrow(w_axis, (have_w - width) // 2, width)
 
 
 class Resizing(_ImageLayer):
@@ -547,9 +577,8 @@ class RandomCrop(_RandomLayer):
 
     def call(self, inputs, training=None):
         if not training:
-            crop = CenterCrop(self.height, self.width, data_format=self.data_format,
-                              name=self.name + '_center')
-            return crop.call(inputs)
+            return _center_crop(inputs, self._spatial_axes(inputs), self.height, self.width,
+                                self.data_format)
         return super().call(inputs, training=True)
 
     def augment(self, images):
