@@ -372,10 +372,9 @@ class Optimizer:
         """Keras API: apply explicit gradients to the given parameters (others untouched).
 
         A variable may be a torch Parameter or a layer's Keras ``Weight`` (its gradient in
-        Keras layout, converted to the torch layout).  A ``None`` gradient for a Weight
-        means the one the backward pass left on its parameters: Keras 3 on torch writes
-        ``[v.value.grad for v in model.trainable_weights]``, and a Weight whose Keras layout
-        is a view of the parameter (a Dense kernel, transposed) has no ``.grad`` there."""
+        Keras layout, converted to the torch layout: Keras 3 on torch writes
+        ``[v.value.grad for v in model.trainable_weights]``, which ``Weight.value`` serves).
+        A ``None`` gradient leaves its variable as it is, as in Keras."""
         pairs = [pair for g, v in grads_and_vars for pair in _parameter_gradients(g, v)]
         self.build([v for _, v in pairs])
         hidden = [(p, p.grad) for p in self._params if p.grad is not None]
@@ -951,6 +950,6 @@ def _parameter_gradients(gradient, variable):
     if tensors is None or isinstance(variable, torch.Tensor):
         return [(gradient, variable)]
     if gradient is None:
-        return [(tensor.grad, tensor) for tensor in tensors]
+        return [(None, tensor) for tensor in tensors]
     gradient = torch.as_tensor(gradient, dtype=tensors[0].dtype, device=tensors[0].device)
     return list(zip(variable.layout.from_keras(gradient), tensors))

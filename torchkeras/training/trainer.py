@@ -63,6 +63,7 @@ from torchkeras import mixed_precision
 from torchkeras.callbacks import CallbackList, ProgbarLogger
 from torchkeras.legacy import warn_renamed
 from torchkeras.mixed_precision import LossScaleOptimizer
+from torchkeras.ops.core import to_tensor
 from torchkeras.training import data as data_module
 from torchkeras.training.compile import check_target_shape, compile, output_keys_of
 from torchkeras.utils.generic import flatten, nest_flatten, nest_paths
@@ -610,20 +611,14 @@ def unpack_data(data):
     else:
         x, y, w = data, None, None
 
-    def as_list(value):
-        return list(value) if isinstance(value, (list, tuple)) else [value]
-    return as_list(x), as_list(y), as_list(w)
+    return _as_list(x), _as_list(y), _as_list(w)
 
 
-def _as_list(value, count):
+def _as_list(value, count=1):
+    """A list or tuple as a list; a single value as a list of ``count`` (None after it)."""
     if isinstance(value, (list, tuple)):
         return list(value)
     return [value] + [None] * (count - 1)
-
-
-def _to_device_tensor(value, device):
-    tensor = value if isinstance(value, torch.Tensor) else torch.as_tensor(value)
-    return tensor if device is None or tensor.device == device else tensor.to(device)
 
 
 def default_train_step(model, data):
@@ -998,8 +993,8 @@ class StepRunner:
         its weight) plus ``model.losses``, on outputs the caller computed."""
         outputs = [t for t in flatten(y_pred)]
         ys, ws = _as_list(y, len(outputs)), _as_list(sample_weight, len(outputs))
-        ys = [None if t is None else _to_device_tensor(t, self.device) for t in ys]
-        ws = [None if t is None else _to_device_tensor(t, self.device) for t in ws]
+        ys = [None if t is None else to_tensor(t, device=self.device) for t in ys]
+        ws = [None if t is None else to_tensor(t, device=self.device) for t in ws]
         masks = [getattr(t, '_keras_mask', None) for t in outputs]
         if not self.ready:
             ys, ws = self._first_outputs(outputs, ys, ws)
