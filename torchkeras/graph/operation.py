@@ -40,10 +40,6 @@ class Operation(nn.Module):
     supports_masking = False
     stateful = False
     activity_regularizer = None
-    # True where call() reads the Keras masks of all its tensor arguments from the tensors
-    # (``value._keras_mask``), not only the first argument's from ``mask=``: a functional
-    # model then attaches each argument's mask before the call (eager tensors carry theirs).
-    _reads_argument_masks = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

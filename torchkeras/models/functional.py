@@ -261,13 +261,13 @@ class Functional(Model):
         return outputs, [out_masks.get(id(t)) for t in self._flat_outputs]
 
     def _run_step(self, step, values, out_masks):
-        node, kind, ids, takes_mask, need_mask, out_ids = step
+        node, kind, ids, takes_mask, need_mask, out_ids, argument_masks = step
         if kind == _SINGLE:
             args, kwargs = (values[ids],), {}
         elif kind == _LIST:
             args, kwargs = ([values[i] for i in ids],), {}
         else:
-            if node.layer._reads_argument_masks:
+            if argument_masks:
                 _attach_argument_masks(node, values, out_masks)
             args, kwargs = node.resolve(values)
         mask = _input_mask(kind, ids, node, out_masks) if takes_mask else None
@@ -336,7 +336,12 @@ def _plan_step(node):
     takes_mask = any(t._keras_mask is not None for t in flatten(args[:1])
                      if isinstance(t, KerasTensor))
     need_mask = any(t._keras_mask is not None for t in node.flat_outputs)
-    return node, kind, ids, takes_mask, need_mask, [id(t) for t in node.flat_outputs]
+    # A call with several tensor arguments sees each one's mask on the tensor, as in eager
+    # mode (MultiHeadAttention reads value._keras_mask); decided once, for masked inputs.
+    argument_masks = kind == _GENERIC and any(t._keras_mask is not None
+                                              for t in node.keras_inputs)
+    return (node, kind, ids, takes_mask, need_mask, [id(t) for t in node.flat_outputs],
+            argument_masks)
 
 
 def _input_mask(kind, ids, node, out_masks):
