@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from torchkeras import config
+from torchkeras import random as keras_random
 
 __all__ = [
     'Initializer', 'Zeros', 'Ones', 'Constant', 'RandomUniform', 'RandomNormal',
@@ -91,11 +92,7 @@ class _RandomInitializer(Initializer):
         self.seed = None if seed is None else int(seed)
 
     def _generator(self):
-        if self.seed is None:
-            return None
-        generator = torch.Generator()
-        generator.manual_seed(self.seed)
-        return generator
+        return keras_random.make_generator(self.seed)  # seeded afresh: the same draw each call
 
     def get_config(self):
         return {'seed': self.seed}

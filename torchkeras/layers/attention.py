@@ -120,16 +120,14 @@ class EinsumDense(Layer):
         self.bias_regularizer = bias_regularizer
         self.kernel_constraint = kernel_constraint
         self.bias_constraint = bias_constraint
-        self.full_output_shape = None
 
     def build(self, input_shape):
-        kernel_shape, bias_shape, full = analyze_einsum(self.equation, self.bias_axes,
-                                                        input_shape, self.partial_output_shape)
+        kernel_shape, bias_shape, _ = analyze_einsum(self.equation, self.bias_axes,
+                                                     input_shape, self.partial_output_shape)
         if any(d is None for d in kernel_shape):
             raise ValueError('EinsumDense "%s": the kernel shape %s has unknown dimensions; the '
                              'input shape %s must define the axes the kernel spans.'
                              % (self.name, kernel_shape, tuple(input_shape)))
-        self.full_output_shape = tuple(full)
         self.kernel = torch.nn.Parameter(torch.empty(kernel_shape))
         self.track_weight('kernel', self, 'kernel', initializer=self.kernel_initializer,
                           regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
