@@ -234,18 +234,14 @@ def clip(x, x_min, x_max):
 
 @keras_op
 def maximum(x1, x2):
-    x1, x2 = pair(x1, x2)
-    return torch.maximum(to_tensor(x1), to_tensor(x2, device=_device(x1)))
+    x1, x2 = _on_one_device([x1, x2])
+    return torch.maximum(x1, x2)
 
 
 @keras_op
 def minimum(x1, x2):
-    x1, x2 = pair(x1, x2)
-    return torch.minimum(to_tensor(x1), to_tensor(x2, device=_device(x1)))
-
-
-def _device(x):
-    return x.device if isinstance(x, torch.Tensor) else None
+    x1, x2 = _on_one_device([x1, x2])
+    return torch.minimum(x1, x2)
 
 
 @keras_op
@@ -292,20 +288,20 @@ less_equal = _binary('less_equal', torch.le)
 
 @keras_op
 def logical_and(x1, x2):
-    x1, x2 = pair(x1, x2)
-    return torch.logical_and(to_tensor(x1), to_tensor(x2, device=_device(x1)))
+    x1, x2 = _on_one_device([x1, x2])
+    return torch.logical_and(x1, x2)
 
 
 @keras_op
 def logical_or(x1, x2):
-    x1, x2 = pair(x1, x2)
-    return torch.logical_or(to_tensor(x1), to_tensor(x2, device=_device(x1)))
+    x1, x2 = _on_one_device([x1, x2])
+    return torch.logical_or(x1, x2)
 
 
 @keras_op
 def logical_xor(x1, x2):
-    x1, x2 = pair(x1, x2)
-    return torch.logical_xor(to_tensor(x1), to_tensor(x2, device=_device(x1)))
+    x1, x2 = _on_one_device([x1, x2])
+    return torch.logical_xor(x1, x2)
 
 
 @keras_op
@@ -343,9 +339,8 @@ def isfinite(x):
 
 @keras_op
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    x1, x2 = pair(x1, x2)
-    return torch.isclose(to_tensor(x1), to_tensor(x2, device=_device(x1)), rtol=rtol, atol=atol,
-                         equal_nan=equal_nan)
+    x1, x2 = _on_one_device([x1, x2])
+    return torch.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 # ------------------------------------------------------------------------- reductions
