@@ -320,13 +320,9 @@ def _activity_penalty(regularizer, outputs):
     return regularizer(first) / first.shape[0]
 
 
-def _is_spec(x):
-    return isinstance(x, tuple) and len(x) == 2 and isinstance(x[1], torch.dtype)
-
-
 def _spec_tree(specs):
     """map_structure over (shape, dtype) leaves: turn each leaf into a marker object."""
-    if _is_spec(specs):
+    if shape_inference.is_spec(specs):
         return _Leaf(specs)
     if isinstance(specs, (list, tuple)):
         return type(specs)(_spec_tree(s) for s in specs)
@@ -366,7 +362,7 @@ def _attach_masks(outputs, mask_specs, symbolic_type):
 
 
 def _flat_specs(specs):
-    if specs is None or _is_spec(specs):
+    if specs is None or shape_inference.is_spec(specs):
         return [specs]
     if isinstance(specs, (list, tuple)):
         return [leaf for s in specs for leaf in _flat_specs(s)]

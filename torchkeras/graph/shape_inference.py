@@ -13,7 +13,7 @@ import torch
 from torchkeras.ops.dispatch import is_symbolic
 from torchkeras.utils.generic import flatten, map_structure
 
-__all__ = ['infer_outputs', 'is_inferring', 'real_tensors', 'FILL_SIZES']
+__all__ = ['infer_outputs', 'is_inferring', 'is_spec', 'real_tensors', 'FILL_SIZES']
 
 # Large, coprime sizes: fake tensors cost nothing, and a big size keeps a deep stack of
 # 'valid' convolutions and poolings from running out of length.
@@ -116,12 +116,13 @@ def infer_outputs(run_fn, args, kwargs, masks):
 
 
 def _zip_merge(a, b):
-    if isinstance(a, (list, tuple)) and not _is_spec(a):
+    if isinstance(a, (list, tuple)) and not is_spec(a):
         return type(a)(_zip_merge(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
         return {k: _zip_merge(a[k], b[k]) for k in a}
     return _merge(a, b)
 
 
-def _is_spec(x):
-    return (isinstance(x, tuple) and len(x) == 2 and isinstance(x[1], torch.dtype))
+def is_spec(x):
+    """A ``(shape, torch dtype)`` leaf of inferred output specs."""
+    return isinstance(x, tuple) and len(x) == 2 and isinstance(x[1], torch.dtype)

@@ -9,6 +9,7 @@ import torch
 
 from torchkeras import config
 from torchkeras.layers.layer import Layer
+from torchkeras.ops.dispatch import is_symbolic
 from torchkeras.saving import api, serialization
 from torchkeras.training import trainer
 from torchkeras.training.compile import steps_per_execution_or_one
@@ -257,7 +258,7 @@ def _builds_a_graph(args, kwargs):
     first = args[0] if args else kwargs.get('inputs', kwargs.get('input'))
     leaves = first.values() if isinstance(first, dict) else (
         first if isinstance(first, (list, tuple)) else [first])
-    return any(hasattr(type(leaf), '__keras_op__') for leaf in leaves)
+    return any(is_symbolic(leaf) for leaf in leaves)
 
 
 def _inject_functional(cls):
