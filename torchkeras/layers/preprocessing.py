@@ -364,8 +364,10 @@ class _RandomLayer(_ImageLayer):
         return out if batched else out.squeeze(0)
 
     def _uniform(self, shape, low, high, device):
-        draw = keras_random.uniform(shape, low, high, seed=self.generator)
-        return draw.to(device)
+        """Uniform draws made on the images' device (no host copy per step), from the
+        layer's seed stream."""
+        generator = keras_random.make_generator(self.generator, device=device)
+        return torch.empty(shape, device=device).uniform_(low, high, generator=generator)
 
     def get_config(self):
         config_ = super().get_config()
